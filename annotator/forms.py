@@ -1,0 +1,30 @@
+from django import forms
+
+from annotator.models import NOTE_MAX_LENGTH
+
+
+class AnnotationCreateForm(forms.Form):
+    start = forms.IntegerField(min_value=0, error_messages={"required": "Select some text first."})
+    end = forms.IntegerField(min_value=1, error_messages={"required": "Select some text first."})
+    quote = forms.CharField(required=False, strip=False)
+    tag = forms.CharField(
+        error_messages={"required": "Choose a tag: fact, opinion or speculation."}
+    )
+    note = forms.CharField(required=False, max_length=NOTE_MAX_LENGTH)
+
+
+class AnnotationUpdateForm(forms.Form):
+    tag = forms.CharField(error_messages={"required": "Choose a tag."})
+    note = forms.CharField(required=False, max_length=NOTE_MAX_LENGTH)
+    version = forms.IntegerField(min_value=1)
+
+
+class AnnotationDeleteForm(forms.Form):
+    version = forms.IntegerField(min_value=1)
+
+
+def first_error(form: forms.Form) -> str:
+    for field, errors in form.errors.items():
+        label = "" if field == "__all__" else f"{field}: "
+        return f"{label}{errors[0]}"
+    return "The form is not valid."

@@ -1,0 +1,177 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, F, Q
+from simple_history.models import HistoricalRecords
+
+NOTE_MAX_LENGTH = 2000
+CONTEXT_LENGTH = 32
+
+
+class Tag(models.Model):
+    key = models.SlugField(max_length=32, unique=True)
+    label = models.CharField(max_length=64)
+    description = models.TextField(blank=True)
+    colour = models.CharField(max_length=7, help_text="Background colour, e.g. #fde68a.")
+    shortcut = models.CharField(
+        max_length=1, unique=True, help_text="Key that applies the tag in the reader."
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["order", "key"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(colour__regex=r"^#[0-9a-fA-F]{6}$"), name="tag_colour_is_hex"
+            ),
+        ]
+
+    def __str__(self):
+        return self.label
+
+
+class AnnotationQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(deleted_at__isnull=True)
+
+    def for_article(self, article):
+        return self.live().filter(article=article)
+
+    def with_status(self):
+        return self.annotate(
+            agree_count=Count("reviews", filter=Q(reviews__verdict=Review.Verdict.AGREE)),
+            disagree_count=Count("reviews", filter=Q(reviews__verdict=Review.Verdict.DISAGREE)),
+        )
+
+
+class Annotation(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        DISPUTED = "disputed", "Disputed"
+
+    article = models.ForeignKey(
+        "articles.Article", on_delete=models.CASCADE, related_name="annotations"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="annotations"
+    )
+    # Half-open [start, end) in Unicode code points of Article.text.
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    quote = models.TextField()
+    prefix = models.TextField(blank=True)
+    suffix = models.TextField(blank=True)
+    tag = models.ForeignKey(Tag, on_delete=models.PROTECT, related_name="annotations")
+    note = models.TextField(blank=True, max_length=NOTE_MAX_LENGTH)
+    version = models.PositiveIntegerField(default=1)
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AnnotationQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["start", "end", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(start__gte=0), name="annotation_start_not_negative"),
+            models.CheckConstraint(
+                condition=Q(start__lt=F("end")), name="annotation_start_before_end"
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="annotation_version_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["article", "start"], name="annotation_article_start"),
+            models.Index(fields=["author", "created"], name="annotation_author_created"),
+        ]
+
+    def __str__(self):
+        return f"{self.tag_id and self.tag.key}: {self.quote[:40]}"
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def status(self) -> str:
+        # Uses the counts from AnnotationQuerySet.with_status() when present.
+        agree = getattr(self, "agree_count", None)
+        disagree = getattr(self, "disagree_count", None)
+        if agree is None or disagree is None:
+            verdicts = [review.verdict for review in self.reviews.all()]
+            agree = verdicts.count(Review.Verdict.AGREE)
+            disagree = verdicts.count(Review.Verdict.DISAGREE)
+        if disagree:
+            return self.Status.DISPUTED
+        if agree:
+            return self.Status.ACCEPTED
+        return self.Status.PENDING
+
+    def is_editable_by(self, user) -> bool:
+        return user.is_authenticated and user.pk == self.author_id and not self.is_deleted
+
+    def is_reviewable_by(self, user) -> bool:
+        return user.is_authenticated and user.pk != self.author_id and not self.is_deleted
+
+
+class Comment(models.Model):
+    annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="comments"
+    )
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
+    )
+    body = models.TextField(max_length=10_000)
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["created", "id"]
+        indexes = [
+            models.Index(fields=["annotation", "created"], name="comment_annotation_created")
+        ]
+
+    def __str__(self):
+        return f"Comment {self.pk} by {self.author_id} on annotation {self.annotation_id}"
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class Review(models.Model):
+    class Verdict(models.TextChoices):
+        AGREE = "agree", "Agree"
+        DISAGREE = "disagree", "Disagree"
+
+    annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="reviews")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews"
+    )
+    verdict = models.CharField(max_length=16, choices=Verdict.choices)
+    proposed_tag = models.ForeignKey(
+        Tag, on_delete=models.PROTECT, null=True, blank=True, related_name="proposed_in"
+    )
+    comment = models.TextField(blank=True, max_length=2000)
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["created", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["annotation", "reviewer"], name="one_review_per_reviewer"
+            ),
+        ]
+        indexes = [models.Index(fields=["reviewer"], name="review_reviewer")]
+
+    def __str__(self):
+        return f"{self.verdict} by {self.reviewer_id} on annotation {self.annotation_id}"

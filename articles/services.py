@@ -1,0 +1,64 @@
+"""Writes to articles. Each service is one transaction that also records its revision."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.text import slugify
+
+from articles.models import Article
+
+# Lines some sites append after the article body; they are navigation, not text.
+TRAILING_NAVIGATION = {"back", "top bottom", "top", "bottom"}
+TEXT_MAX_LENGTH = 500_000
+
+
+def split_title_and_text(raw: str) -> tuple[str, str]:
+    """Split raw text as received into a title (its first non-blank line) and the body.
+
+    The body is kept verbatim (typos, repeated paragraphs and the lines holding only a
+    non-breaking space that separate sections), except that trailing site navigation
+    and trailing blank lines are dropped and line endings become "\\n".
+    """
+    lines = raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    if not lines:
+        raise ValidationError("The file is empty.")
+    title = lines.pop(0).strip()
+    while lines and (not lines[-1].strip() or lines[-1].strip().lower() in TRAILING_NAVIGATION):
+        lines.pop()
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    return title, "\n".join(lines)
+
+
+def _unique_slug(title: str) -> str:
+    base = slugify(title)[:100] or "article"
+    slug, n = base, 2
+    while Article.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+@transaction.atomic
+def article_create(*, title: str, text: str, created_by, slug: str = "", **fields) -> Article:
+    """Create an article; `text` becomes the canonical text that offsets index.
+
+    Preconditions: `created_by` is a saved user (or None for a system import). The slug
+    is derived from the title when not given and made unique.
+    """
+    title = title.strip()
+    if not title:
+        raise ValidationError({"title": "An article needs a title."})
+    if not text.strip():
+        raise ValidationError({"text": "An article needs some text."})
+    if len(text) > TEXT_MAX_LENGTH:
+        raise ValidationError(
+            {"text": f"The text is longer than {TEXT_MAX_LENGTH:,} characters; split it up."}
+        )
+    article = Article(
+        title=title, text=text, created_by=created_by, slug=slug or _unique_slug(title), **fields
+    )
+    article.full_clean()
+    article._history_user = created_by
+    article.save()
+    return article
