@@ -1,0 +1,105 @@
+import os
+
+# Playwright's sync API keeps an event loop in the main thread; Django would otherwise
+# refuse database access while creating the test database.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+import pytest  # noqa: E402
+
+from tests import factories  # noqa: E402
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings):
+    # Fast hashing; static files without collectstatic; cookies over plain http.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+
+
+@pytest.fixture
+def tags(db):
+    return factories.ensure_default_tags()
+
+
+@pytest.fixture
+def alice(db):
+    return factories.make_user("alice")
+
+
+@pytest.fixture
+def bob(db):
+    return factories.make_user("bob")
+
+
+@pytest.fixture
+def carol(db):
+    return factories.make_user("carol")
+
+
+@pytest.fixture
+def article(db, tags, alice):
+    return factories.make_article(created_by=alice)
+
+
+@pytest.fixture
+def seed_article(db, tags):
+    return factories.load_seed_article()
+
+
+@pytest.fixture
+def alice_client(client, alice):
+    client.force_login(alice)
+    return client
+
+
+# Browser tests -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
+
+
+@pytest.fixture
+def sign_in(live_server, page):
+    """Sign `user` in through the login form, as a person would, and return the page."""
+
+    def _sign_in(user, password=factories.PASSWORD, target_page=None):
+        p = target_page or page
+        p.goto(f"{live_server.url}/accounts/login/")
+        p.fill("#id_username", user.username)
+        p.fill("#id_password", password)
+        p.click("button[type=submit]")
+        p.wait_for_url(f"{live_server.url}/")
+        return p
+
+    return _sign_in
+
+
+@pytest.fixture
+def console_errors(page):
+    """Console errors and page exceptions seen while the test ran."""
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return errors

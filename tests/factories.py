@@ -1,0 +1,68 @@
+"""Builders for test objects. They write through the services, as the app does."""
+
+import json
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+
+from annotator import services
+from annotator.models import Tag
+from articles import services as article_services
+
+PASSWORD = "test-pass-123"  # noqa: S105 - test accounts only
+FIXTURES = Path(settings.BASE_DIR) / "fixtures"
+
+DEFAULT_TAGS = {
+    "fact": ("Fact", "f", "#bfdbfe", 1),
+    "opinion": ("Opinion", "o", "#fde68a", 2),
+    "speculation": ("Speculation", "s", "#fbcfe8", 3),
+}
+
+SAMPLE_TEXT = (
+    "Officials said the bridge opened in 2019.\n\n"
+    "It is a shameful waste of money.\n\n"
+    "Traffic will probably double next year."
+)
+
+
+def ensure_default_tags() -> dict[str, Tag]:
+    """The data migration makes these; transactional tests flush them, so remake them."""
+    result = {}
+    for key, (label, shortcut, colour, order) in DEFAULT_TAGS.items():
+        result[key], _ = Tag.objects.get_or_create(
+            key=key,
+            defaults={"label": label, "shortcut": shortcut, "colour": colour, "order": order},
+        )
+    return result
+
+
+def make_user(username: str, password: str = PASSWORD, **fields):
+    user = get_user_model()(username=username, **fields)
+    user.set_password(password)
+    user.save()
+    return user
+
+
+def make_article(*, created_by, title="The Bridge", text=SAMPLE_TEXT, **fields):
+    return article_services.article_create(
+        title=title, text=text, created_by=created_by, **fields
+    )
+
+
+def load_seed_article():
+    item = json.loads((FIXTURES / "seed_article.json").read_text(encoding="utf-8"))[0]
+    fields = item["fields"]
+    return article_services.article_create(
+        title=fields["title"], text=fields["text"], slug=fields["slug"], created_by=None
+    )
+
+
+def annotate(article, author, phrase: str, tag: str = "fact", *, occurrence: int = 0, note=""):
+    """Annotate the `occurrence`-th appearance of `phrase` in the article's text."""
+    start = -1
+    for _ in range(occurrence + 1):
+        start = article.text.index(phrase, start + 1)
+    return services.annotation_create(
+        article=article, author=author, start=start, end=start + len(phrase), tag=tag, note=note
+    )
