@@ -81,7 +81,7 @@ def render_text(text: str, annotations: Iterable, underline_class: dict[int, str
 def _mark(start: int, chunk: str, covering: list, underline_class: dict[int, str]) -> str:
     # The innermost (shortest) annotation decides the colour; the others stay listed.
     inner = min(covering, key=lambda a: (a.end - a.start, -a.id))
-    ids = " ".join(str(a.id) for a in covering)
+    ids = " ".join(str(pk) for pk in sorted(a.id for a in covering))
     starting = [a for a in covering if a.start == start]
     letters = "".join(a.tag.key[:1].upper() for a in starting)
     classes = f"hl tag-{inner.tag.key} {underline_class.get(inner.tag_id, '')}"

@@ -45,9 +45,7 @@ def make_user(username: str, password: str = PASSWORD, **fields):
 
 
 def make_article(*, created_by, title="The Bridge", text=SAMPLE_TEXT, **fields):
-    return article_services.article_create(
-        title=title, text=text, created_by=created_by, **fields
-    )
+    return article_services.article_create(title=title, text=text, created_by=created_by, **fields)
 
 
 def load_seed_article():

@@ -1,0 +1,174 @@
+"""The reader's annotation views, with and without htmx."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from annotator.models import Annotation
+from tests import factories
+
+HX = {"HTTP_HX_REQUEST": "true"}
+
+
+def _create(client, article, phrase, tag="fact", **extra):
+    start = article.text.index(phrase)
+    data = {"start": start, "end": start + len(phrase), "quote": phrase, "tag": tag}
+    return client.post(
+        f"/articles/{article.slug}/annotations/", data | extra.pop("data", {}), **extra
+    )
+
+
+def test_htmx_create_returns_only_the_reader_fragment(alice_client, article):
+    response = _create(alice_client, article, "shameful waste", "opinion", **HX)
+    assert response.status_code == 201
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="reader"')
+    assert "<html" not in html
+    assert 'data-ids="' in html and "shameful waste</mark>" in html
+    assert Annotation.objects.get().tag.key == "opinion"
+
+
+def test_plain_create_redirects_back_to_the_article(alice_client, article):
+    response = _create(alice_client, article, "shameful waste", "opinion")
+    assert response.status_code == 302
+    assert response["Location"] == article.get_absolute_url()
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"tag": "rumour"}, "no tag called"),
+        ({"quote": "something else"}, "does not match"),
+        ({"end": 99999}, "past the end"),
+        ({"start": "x"}, "Enter a whole number"),
+        ({"note": "n" * 2001}, "at most 2000 characters"),
+    ],
+)
+def test_htmx_create_errors_are_shown_next_to_the_picker(alice_client, article, data, message):
+    response = _create(alice_client, article, "shameful waste", data=data, **HX)
+    assert response.status_code == 400
+    assert response["HX-Retarget"] == "#picker-error"
+    assert message in response.content.decode()
+    assert not Annotation.objects.exists()
+
+
+def test_plain_create_error_becomes_a_message(alice_client, article):
+    response = _create(alice_client, article, "shameful waste", data={"tag": "rumour"}, follow=True)
+    assert "no tag called" in response.content.decode()
+    assert not Annotation.objects.exists()
+
+
+def test_author_sees_edit_controls_and_others_do_not(client, article, alice, bob):
+    factories.annotate(article, alice, "shameful waste", "opinion")
+    client.force_login(alice)
+    assert "Edit or delete" in client.get(article.get_absolute_url()).content.decode()
+    client.force_login(bob)
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert "Edit or delete" not in html
+    assert "shameful waste</mark>" in html
+
+
+def test_others_get_403_when_forcing_an_edit_or_delete(client, article, alice, bob):
+    a = factories.annotate(article, alice, "shameful waste", "opinion")
+    client.force_login(bob)
+    edit = client.post(f"/annotations/{a.pk}/edit/", {"tag": "fact", "version": 1}, **HX)
+    delete = client.post(f"/annotations/{a.pk}/delete/", {"version": 1}, **HX)
+    assert edit.status_code == delete.status_code == 403
+    assert "Only the author" in edit.content.decode()
+    a.refresh_from_db()
+    assert (a.tag.key, a.deleted_at, a.version) == ("opinion", None, 1)
+
+
+def test_author_changes_tag_and_note(alice_client, article, alice):
+    a = factories.annotate(article, alice, "shameful waste", "opinion")
+    response = alice_client.post(
+        f"/annotations/{a.pk}/edit/", {"tag": "fact", "note": "checkable", "version": 1}, **HX
+    )
+    assert response.status_code == 200
+    a.refresh_from_db()
+    assert (a.tag.key, a.note, a.version) == ("fact", "checkable", 2)
+    assert "checkable" in response.content.decode()
+
+
+def test_an_edit_from_an_older_version_is_refused(alice_client, article, alice):
+    a = factories.annotate(article, alice, "shameful waste", "opinion")
+    alice_client.post(f"/annotations/{a.pk}/edit/", {"tag": "fact", "version": 1}, **HX)
+    stale = alice_client.post(
+        f"/annotations/{a.pk}/edit/", {"tag": "speculation", "version": 1}, **HX
+    )
+    assert stale.status_code == 409
+    assert "changed by alice meanwhile" in stale.content.decode()
+    a.refresh_from_db()
+    assert (a.tag.key, a.version) == ("fact", 2)
+
+
+def test_author_deletes_and_the_highlight_goes(alice_client, article, alice):
+    a = factories.annotate(article, alice, "shameful waste", "opinion")
+    response = alice_client.post(f"/annotations/{a.pk}/delete/", {"version": 1}, **HX)
+    assert response.status_code == 200
+    assert "<mark" not in response.content.decode()
+    a.refresh_from_db()
+    assert a.deleted_at is not None
+    assert alice_client.post(f"/annotations/{a.pk}/delete/", {"version": 2}).status_code == 404
+
+
+def test_overlapping_annotations_are_all_rendered(alice_client, article, alice, bob):
+    one = factories.annotate(article, alice, "shameful waste of money", "opinion")
+    two = factories.annotate(article, bob, "waste", "fact")
+    three = factories.annotate(article, bob, "shameful waste of money", "speculation")
+    html = alice_client.get(article.get_absolute_url()).content.decode()
+    assert f'data-ids="{one.pk} {three.pk}"' in html  # "shameful "
+    assert f'data-ids="{one.pk} {two.pk} {three.pk}"' in html  # "waste"
+    assert 'data-count="3"' in html
+
+
+def test_filters_by_tag_and_author(alice_client, article, alice, bob):
+    factories.annotate(article, alice, "shameful waste", "opinion")
+    factories.annotate(article, bob, "opened in 2019", "fact")
+    html = alice_client.get(article.get_absolute_url() + "?tag=fact", **HX).content.decode()
+    assert html.lstrip().startswith('<div id="reader"')
+    assert "opened in 2019</mark>" in html and "shameful waste</mark>" not in html
+    html = alice_client.get(article.get_absolute_url() + "?author=alice").content.decode()
+    assert "shameful waste</mark>" in html and "opened in 2019</mark>" not in html
+
+
+def _reader_queries(client, article):
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(article.get_absolute_url()).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_reader_queries_do_not_grow_with_annotations(alice_client, article, alice, bob):
+    words = [(m, m + 4) for m in range(0, len(article.text) - 4, 3)]
+    for i in range(10):
+        start, end = words[i]
+        factories.annotate(article, alice, article.text[start:end] or "x", "fact")
+    few = _reader_queries(alice_client, article)
+    from annotator import services
+
+    for i in range(1000):
+        start, end = words[i % len(words)]
+        if not article.text[start:end].strip():
+            continue
+        services.annotation_create(
+            article=article, author=bob if i % 2 else alice, start=start, end=end, tag="fact"
+        )
+    assert Annotation.objects.count() > 900
+    many = _reader_queries(alice_client, article)
+    assert few == many
+    assert many <= 8
+
+
+def test_article_list_queries_are_constant(alice_client, alice, tags):
+    for n in range(2):
+        factories.make_article(created_by=alice, title=f"Story {n}")
+    with CaptureQueriesContext(connection) as ctx:
+        alice_client.get("/")
+    few = len(ctx.captured_queries)
+    for n in range(2, 12):
+        art = factories.make_article(created_by=alice, title=f"Story {n}")
+        factories.annotate(art, alice, "shameful", "opinion")
+    with CaptureQueriesContext(connection) as ctx:
+        html = alice_client.get("/").content.decode()
+    assert len(ctx.captured_queries) == few
+    assert html.count('class="article-card card"') == 12
