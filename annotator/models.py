@@ -95,6 +95,10 @@ class Annotation(models.Model):
         return self.deleted_at is not None
 
     @property
+    def short_quote(self) -> str:
+        return self.quote if len(self.quote) <= 110 else self.quote[:109].rstrip() + "…"
+
+    @property
     def status(self) -> str:
         # Uses the counts from AnnotationQuerySet.with_status() when present.
         agree = getattr(self, "agree_count", None)

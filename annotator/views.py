@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
 from annotator import forms, services
@@ -62,10 +62,16 @@ def annotation_create(request: HtmxHttpRequest, slug: str):
     return _reader_or_redirect(request, article, status=201 if request.htmx else 302)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def annotation_update(request: HtmxHttpRequest, annotation_id: int):
     annotation = _get_own_annotation(annotation_id)
     article = annotation.article
+    if request.method == "GET":
+        if not annotation.is_editable_by(request.user):
+            raise PermissionDenied("Only the author can change this annotation.")
+        context = {"annotation": annotation, "tags": Tag.objects.all()}
+        template = "annotator/annotation_form.html"
+        return render(request, f"{template}#edit-form" if request.htmx else template, context)
     target = f"#ann-error-{annotation.pk}"
     form = forms.AnnotationUpdateForm(request.POST)
     if not form.is_valid():

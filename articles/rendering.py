@@ -53,6 +53,16 @@ def render_text(text: str, annotations: Iterable, underline_class: dict[int, str
     class that tells tags apart without colour.
     """
     anns = list(annotations)
+    # Everything a highlight says about one annotation, worked out once.
+    info = {
+        a.id: (
+            a.end - a.start,
+            f"hl tag-{a.tag.key} {underline_class.get(a.tag_id, '')}",
+            a.tag.key[:1].upper(),
+            escape(f"{a.tag.label} by {a.author.username}"),
+        )
+        for a in anns
+    }
     out = []
     cursor = 0  # index of the first annotation not yet started
     active = []
@@ -68,30 +78,31 @@ def render_text(text: str, annotations: Iterable, underline_class: dict[int, str
             cursor += 1
         out.append(f'<p class="para" data-start="{block.start}">')
         for piece_start, piece_end in _pairwise(_boundaries(block, active)):
-            covering = [a for a in active if a.start <= piece_start and a.end >= piece_end]
             chunk = escape(text[piece_start:piece_end])
-            if not covering:
+            covering = [a for a in active if a.start <= piece_start and a.end >= piece_end]
+            if covering:
+                out.append(_mark(piece_start, chunk, covering, info))
+            else:
                 out.append(f'<span data-start="{piece_start}">{chunk}</span>')
-                continue
-            out.append(_mark(piece_start, chunk, covering, underline_class))
         out.append("</p>")
     return mark_safe("".join(out))  # noqa: S308 - every piece of text above is escaped
 
 
-def _mark(start: int, chunk: str, covering: list, underline_class: dict[int, str]) -> str:
+def _mark(start: int, chunk: str, covering: list, info: dict) -> str:
     # The innermost (shortest) annotation decides the colour; the others stay listed.
-    inner = min(covering, key=lambda a: (a.end - a.start, -a.id))
+    inner = min(covering, key=lambda a: (info[a.id][0], -a.id))
+    classes = info[inner.id][1]
     ids = " ".join(str(pk) for pk in sorted(a.id for a in covering))
-    starting = [a for a in covering if a.start == start]
-    letters = "".join(a.tag.key[:1].upper() for a in starting)
-    classes = f"hl tag-{inner.tag.key} {underline_class.get(inner.tag_id, '')}"
+    letters = "".join(info[a.id][2] for a in covering if a.start == start)
+    extra = ""
     if len(covering) > 1:
         classes += " hl-overlap"
-    label = "; ".join(f"{a.tag.label} by {a.author.username}" for a in covering)
-    letters_attr = f' data-letters="{escape(letters)}"' if letters else ""
+    if letters:
+        extra = f' data-letters="{letters}"'
+    label = "; ".join(info[a.id][3] for a in covering)
     return (
         f'<mark class="{classes}" data-start="{start}" data-ids="{ids}" '
-        f'data-count="{len(covering)}"{letters_attr} title="{escape(label)}">{chunk}</mark>'
+        f'data-count="{len(covering)}"{extra} title="{label}">{chunk}</mark>'
     )
 
 

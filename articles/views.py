@@ -1,4 +1,5 @@
 from collections import Counter
+from urllib.parse import urlencode
 
 from django.db.models import Count, Max, Q
 from django.http import HttpRequest
@@ -10,7 +11,24 @@ from annotator.models import Annotation, Tag
 from articles.models import Article
 from articles.rendering import render_text
 
+# The sidebar lists this many annotations at a time; "Show more" loads the next ones.
+LIST_PAGE = 100
 UNDERLINE_STYLES = ["u-solid", "u-dashed", "u-dotted", "u-double", "u-wavy"]
+# The reader shows thousands of annotations; load only what it renders.
+READER_FIELDS = [
+    "article_id",
+    "start",
+    "end",
+    "quote",
+    "note",
+    "version",
+    "modified",
+    "deleted_at",
+    "author__username",
+    "author__first_name",
+    "author__last_name",
+    "tag",
+]
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -41,45 +59,87 @@ def article_list(request: HtmxHttpRequest):
     return render(request, "articles/article_list.html", {"rows": rows, "tags": tags})
 
 
+def _annotations(request: HtmxHttpRequest, article: Article) -> tuple[list, list, dict]:
+    """All live annotations of `article` in text order (one query), those that pass the
+    request's filters, and the filters themselves."""
+    annotations = list(
+        Annotation.objects.for_article(article)
+        .select_related("author", "tag")
+        .only(*READER_FIELDS)
+        .order_by("start", "end", "id")
+    )
+    filters = {name: request.GET[name] for name in ("tag", "author") if request.GET.get(name)}
+    shown = [
+        a
+        for a in annotations
+        if a.tag.key == filters.get("tag", a.tag.key)
+        and a.author.username == filters.get("author", a.author.username)
+    ]
+    return annotations, shown, filters
+
+
+def _list_page(
+    request, shown: list, filters: dict, offset: int = 0, through=None, end=None
+) -> dict:
+    """One page of the sidebar list; `through` (an annotation id) extends the page so
+    that it includes that annotation."""
+    end = max(end or 0, offset + LIST_PAGE)
+    if through is not None:
+        index = next((i for i, a in enumerate(shown) if a.pk == through), None)
+        if index is not None:
+            end = max(end, index + 1)
+    items = shown[offset:end]
+    for a in items:
+        a.can_edit = a.is_editable_by(request.user)
+    more = {**filters, "offset": end} if end < len(shown) else None
+    return {
+        "items": items,
+        "more_query": urlencode(more) if more else "",
+        "remaining": max(0, len(shown) - end),
+    }
+
+
 def reader_context(request: HtmxHttpRequest, article: Article) -> dict:
     """Everything the reader shows, in a constant number of queries."""
     tags = list(Tag.objects.all())
     underline = {tag.pk: UNDERLINE_STYLES[i % len(UNDERLINE_STYLES)] for i, tag in enumerate(tags)}
-    annotations = list(
-        Annotation.objects.for_article(article)
-        .select_related("author", "tag")
-        .order_by("start", "end", "id")
-    )
+    annotations, shown, filters = _annotations(request, article)
     counts = Counter(a.tag_id for a in annotations)
-    authors = sorted({a.author.username for a in annotations})
-
-    tag_filter = request.GET.get("tag", "")
-    author_filter = request.GET.get("author", "")
-    shown = [
-        a
-        for a in annotations
-        if (not tag_filter or a.tag.key == tag_filter)
-        and (not author_filter or a.author.username == author_filter)
-    ]
-    for a in shown:
-        a.can_edit = a.is_editable_by(request.user)
     return {
         "article": article,
         "tags": tags,
         "tag_rows": [(tag, underline[tag.pk], counts.get(tag.pk, 0)) for tag in tags],
-        "annotations": shown,
+        "shown_count": len(shown),
         "total": len(annotations),
-        "authors": authors,
-        "tag_filter": tag_filter,
-        "author_filter": author_filter,
-        "is_filtered": bool(tag_filter or author_filter),
+        "authors": sorted({a.author.username for a in annotations}),
+        "tag_filter": filters.get("tag", ""),
+        "author_filter": filters.get("author", ""),
+        "is_filtered": bool(filters),
         "text_html": render_text(article.text, shown, underline),
+        # Without JavaScript, "Show more" reloads the page with a longer list.
+        **_list_page(request, shown, filters, end=(_int_param(request, "offset") or 0) + LIST_PAGE),
     }
+
+
+def _int_param(request, name: str) -> int | None:
+    try:
+        return max(0, int(request.GET[name]))
+    except (KeyError, ValueError):
+        return None
 
 
 @require_GET
 def article_detail(request: HtmxHttpRequest, slug: str):
     article = get_object_or_404(Article, slug=slug)
+    offset = _int_param(request, "offset")
+    if request.htmx and offset is not None:
+        # "Show more" in the sidebar: only the next items, not the whole reader.
+        _, shown, filters = _annotations(request, article)
+        context = {
+            "article": article,
+            **_list_page(request, shown, filters, offset, _int_param(request, "through")),
+        }
+        return render(request, "articles/article_detail.html#annotation-items", context)
     context = reader_context(request, article)
     if request.htmx and not request.htmx.history_restore_request:
         return render(request, "articles/article_detail.html#reader", context)

@@ -120,6 +120,19 @@
     if (item) {
       item.classList.add("is-active");
       if (scrollList) item.scrollIntoView({ block: "nearest", behavior: "smooth" });
+    } else {
+      // The sidebar shows a page at a time: load it up to this annotation, then mark it.
+      const more = document.querySelector(".ann-more [data-more]");
+      if (more && window.htmx) {
+        window.htmx
+          .ajax("GET", more.dataset.more + "&through=" + encodeURIComponent(id), {
+            target: more.closest("li"),
+            swap: "outerHTML",
+          })
+          .then(() => {
+            if (document.getElementById("ann-" + id)) activate(id, { scrollText, scrollList });
+          });
+      }
     }
     if (scrollText && marks.length) marks[0].scrollIntoView({ block: "center", behavior: "smooth" });
   }
@@ -164,6 +177,12 @@
     const jump = event.target.closest("[data-jump]");
     if (jump) {
       activate(jump.dataset.jump, { scrollText: true, scrollList: false });
+      return;
+    }
+    const cancel = event.target.closest("[data-cancel-edit]");
+    if (cancel) {
+      event.preventDefault();
+      cancel.closest(".ann-edit").remove();
       return;
     }
     const choose = event.target.closest("[data-choose]");

@@ -61,7 +61,9 @@ def test_setup_demo_is_idempotent(db, tags):
     assert users.filter(username__in=["alice", "bob", "carol", "admin"]).count() == 4
     assert users.get(username="admin").is_superuser
     assert not users.get(username="alice").is_staff
-    assert Article.objects.filter(title="The Situation in Mexico").count() == 1
+    article = Article.objects.get(title="The Situation in Mexico")
+    assert article.annotations.count() == 10  # demo annotations, loaded once
+    assert {a.author.username for a in article.annotations.all()} == {"alice", "bob", "carol"}
     assert users.get(username="bob").check_password("bob-demo-2026")
 
 

@@ -60,12 +60,25 @@ def test_plain_create_error_becomes_a_message(alice_client, article):
 
 def test_author_sees_edit_controls_and_others_do_not(client, article, alice, bob):
     factories.annotate(article, alice, "shameful waste", "opinion")
+    edit_link = f'href="/annotations/{article.annotations.get().pk}/edit/"'
     client.force_login(alice)
-    assert "Edit or delete" in client.get(article.get_absolute_url()).content.decode()
+    assert edit_link in client.get(article.get_absolute_url()).content.decode()
     client.force_login(bob)
     html = client.get(article.get_absolute_url()).content.decode()
-    assert "Edit or delete" not in html
+    assert edit_link not in html
     assert "shameful waste</mark>" in html
+
+
+def test_edit_form_comes_as_a_fragment_or_a_page(client, article, alice, bob):
+    a = factories.annotate(article, alice, "shameful waste", "opinion", note="loaded")
+    client.force_login(alice)
+    fragment = client.get(f"/annotations/{a.pk}/edit/", **HX).content.decode()
+    assert fragment.lstrip().startswith('<div class="ann-edit">')
+    assert '<option value="opinion" selected>' in fragment and ">loaded</textarea>" in fragment
+    page = client.get(f"/annotations/{a.pk}/edit/").content.decode()
+    assert "<html" in page and "Edit annotation" in page and "shameful waste" in page
+    client.force_login(bob)
+    assert client.get(f"/annotations/{a.pk}/edit/", **HX).status_code == 403
 
 
 def test_others_get_403_when_forcing_an_edit_or_delete(client, article, alice, bob):
@@ -130,6 +143,40 @@ def test_filters_by_tag_and_author(alice_client, article, alice, bob):
     assert "opened in 2019</mark>" in html and "shameful waste</mark>" not in html
     html = alice_client.get(article.get_absolute_url() + "?author=alice").content.decode()
     assert "shameful waste</mark>" in html and "opened in 2019</mark>" not in html
+
+
+def _many(article, author, n):
+    from annotator import services
+
+    positions = [i for i in range(0, len(article.text) - 4) if article.text[i : i + 4].strip()]
+    return [
+        services.annotation_create(
+            article=article,
+            author=author,
+            start=positions[i % len(positions)],
+            end=positions[i % len(positions)] + 4,
+            tag="fact",
+        )
+        for i in range(n)
+    ]
+
+
+def test_the_sidebar_lists_a_page_and_loads_more(alice_client, article, alice):
+    made = _many(article, alice, 130)
+    html = alice_client.get(article.get_absolute_url()).content.decode()
+    assert html.count('class="ann-item"') == 100
+    assert "Show more (30 left)" in html
+    assert html.count("<mark") >= 100  # every highlight is in the text, listed or not
+    more = alice_client.get(article.get_absolute_url() + "?offset=100", **HX).content.decode()
+    assert more.count('class="ann-item"') == 30 and "<html" not in more
+    assert "Show more" not in more
+    in_text_order = sorted(made, key=lambda a: (a.start, a.end, a.id))
+    through = alice_client.get(
+        article.get_absolute_url() + f"?offset=0&through={in_text_order[120].pk}", **HX
+    ).content.decode()
+    assert through.count('class="ann-item"') == 121
+    plain = alice_client.get(article.get_absolute_url() + "?offset=100").content.decode()
+    assert plain.count('class="ann-item"') == 130 and "<html" in plain
 
 
 def _reader_queries(client, article):

@@ -128,7 +128,7 @@ def test_a_second_user_sees_the_highlight_and_cannot_change_it(
     expect(item).to_have_class("ann-item is-active")
     expect(item).to_contain_text("alice")
     expect(item).to_contain_text("loaded words")
-    expect(item.get_by_text("Edit or delete")).to_have_count(0)
+    expect(item.get_by_role("link", name="Edit")).to_have_count(0)
     status = page.evaluate(
         """async (id) => {
           const token = document.querySelector('[name=csrfmiddlewaretoken]').value;
@@ -149,14 +149,14 @@ def test_the_author_edits_and_deletes_from_the_sidebar(page, live_server, sign_i
     sign_in(alice)
     _open(page, live_server, article)
     item = page.locator(f"#ann-{a.pk}")
-    item.get_by_text("Edit or delete").click()
+    item.get_by_role("link", name="Edit").click()
     item.get_by_label("Tag").select_option("fact")
     item.get_by_label("Note").fill("A waste can be measured.")
     item.get_by_role("button", name="Save").click()
     expect(page.locator("#article-text mark.tag-fact")).to_have_text("shameful waste")
     a.refresh_from_db()
     assert (a.tag.key, a.note, a.version) == ("fact", "A waste can be measured.", 2)
-    page.locator(f"#ann-{a.pk}").get_by_text("Edit or delete").click()
+    page.locator(f"#ann-{a.pk}").get_by_role("link", name="Edit").click()
     page.once("dialog", lambda dialog: dialog.accept())
     page.locator(f"#ann-{a.pk}").get_by_role("button", name="Delete").click()
     expect(page.locator("#article-text mark")).to_have_count(0)
@@ -199,3 +199,19 @@ def test_a_bad_save_shows_the_reason_next_to_the_picker(page, live_server, sign_
     expect(page.locator("#picker-error")).to_contain_text("does not match")
     expect(page.locator("#picker")).to_be_visible()
     assert not Annotation.objects.exists()
+
+
+def test_clicking_a_highlight_beyond_the_listed_page_loads_its_item(
+    page, live_server, sign_in, tags, alice
+):
+    words = " ".join(f"w{i:03d}" for i in range(130))
+    article = factories.make_article(created_by=alice, title="Many", text=words)
+    last = None
+    for i in range(130):
+        last = factories.annotate(article, alice, f"w{i:03d}", "fact")
+    sign_in(alice)
+    _open(page, live_server, article)
+    expect(page.locator(".ann-item")).to_have_count(100)
+    page.locator(f'#article-text mark[data-ids="{last.pk}"]').click()
+    expect(page.locator(f"#ann-{last.pk}")).to_have_class("ann-item is-active")
+    expect(page.locator(".ann-item")).to_have_count(130)

@@ -1,3 +1,4 @@
+import json
 from pathlib import Path
 
 from django.conf import settings
@@ -6,6 +7,7 @@ from django.core import serializers
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from annotator import services
 from articles import services as article_services
 from articles.models import Article
 
@@ -28,11 +30,17 @@ class Command(BaseCommand):
             help="Django fixture holding the articles to load.",
         )
         parser.add_argument(
+            "--annotations",
+            default=str(Path(settings.BASE_DIR) / "fixtures" / "demo_annotations.json"),
+            help="Demo annotations for the first article, by phrase; loaded only into an "
+            "article that has none yet.",
+        )
+        parser.add_argument(
             "--dry-run", action="store_true", help="Say what would be created; write nothing."
         )
 
     @transaction.atomic
-    def handle(self, *args, fixture, dry_run, **options):
+    def handle(self, *args, fixture, annotations, dry_run, **options):
         User = get_user_model()
         admin = None
         lines = []
@@ -53,8 +61,10 @@ class Command(BaseCommand):
             lines.append(f"  {username:<8} {password:<18} {role:<7} ({state})")
 
         with open(fixture, encoding="utf-8") as stream:
+            first_slug = None
             for item in serializers.deserialize("json", stream):
                 article = item.object
+                first_slug = first_slug or article.slug
                 if Article.objects.filter(slug=article.slug).exists():
                     self.stdout.write(f"Article {article.slug!r} is already loaded.")
                 elif dry_run:
@@ -69,8 +79,29 @@ class Command(BaseCommand):
                     )
                     self.stdout.write(self.style.SUCCESS(f"Loaded article {article.slug!r}."))
 
+        if not dry_run:
+            self._load_demo_annotations(annotations, first_slug)
         self.stdout.write("Demo accounts (user name, password, role):")
         for line in lines:
             self.stdout.write(line)
         if dry_run:
             transaction.set_rollback(True)
+
+    def _load_demo_annotations(self, path, slug):
+        article = Article.objects.filter(slug=slug).first()
+        if article is None or article.annotations.exists():
+            return
+        users = {u.username: u for u in get_user_model().objects.all()}
+        with open(path, encoding="utf-8") as stream:
+            items = json.load(stream)
+        for item in items:
+            start = article.text.index(item["phrase"])
+            services.annotation_create(
+                article=article,
+                author=users[item["author"]],
+                start=start,
+                end=start + len(item["phrase"]),
+                tag=item["tag"],
+                note=item["note"],
+            )
+        self.stdout.write(f"Added {len(items)} demo annotations to {slug!r}.")

@@ -1,0 +1,143 @@
+"""Time the reading page of a 50,000-character article holding 2,000 annotations.
+
+Run: .venv/bin/python bench/reader_page.py   (or `make bench`)
+
+It builds a fresh database for each backend (a temporary SQLite file, and the
+PostgreSQL database `bench_reader` on 127.0.0.1:5432 when reachable), renders the page
+through Django's full request stack with the test client, and prints the median server
+time and the number of SQL queries. Target: under 150 ms.
+"""
+
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTICLE_CHARS = 50_000
+ANNOTATIONS = 2_000
+AUTHORS = 10
+RUNS = 15
+
+WORDS = (
+    "the government said on Monday that it would review the decision after protests "
+    "in the capital drew thousands of people who demanded clear answers about spending "
+    "critics called the plan shameful and predicted it will probably fail next year "
+    "officials reported 42 arrests while the minister did not rule out new elections"
+).split()
+
+
+def make_text(rng: random.Random) -> str:
+    paragraphs, size = [], 0
+    while size < ARTICLE_CHARS:
+        words = [rng.choice(WORDS) for _ in range(rng.randint(40, 90))]
+        paragraph = " ".join(words).capitalize() + "."
+        paragraphs.append(paragraph)
+        size += len(paragraph) + 2
+    return "\n\n".join(paragraphs)[:ARTICLE_CHARS].rstrip() + "."
+
+
+def child() -> None:
+    import warnings
+
+    warnings.filterwarnings("ignore", "No directory at")
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "annotator.settings")
+    os.environ["DJANGO_PLAIN_STATIC"] = "1"
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext, setup_test_environment
+    from simple_history.utils import bulk_create_with_history
+
+    from annotator.models import Annotation, Tag
+    from articles.models import Article
+
+    setup_test_environment()
+    settings.ALLOWED_HOSTS = ["testserver"]
+    call_command("migrate", verbosity=0)
+    rng = random.Random(7)
+    User = get_user_model()
+    authors = [User.objects.create(username=f"author{i}") for i in range(AUTHORS)]
+    text = make_text(rng)
+    article = Article.objects.create(slug="bench", title="Bench", text=text)
+    tags = list(Tag.objects.all())
+    rows = []
+    for _ in range(ANNOTATIONS):
+        start = rng.randrange(0, len(text) - 200)
+        end = start + rng.randint(5, 180)
+        rows.append(
+            Annotation(
+                article=article,
+                author=rng.choice(authors),
+                tag=rng.choice(tags),
+                start=start,
+                end=end,
+                quote=text[start:end],
+                prefix=text[max(0, start - 32) : start],
+                suffix=text[end : end + 32],
+            )
+        )
+    bulk_create_with_history(rows, Annotation, batch_size=500)
+
+    client = Client()
+    client.force_login(authors[0])
+    url = article.get_absolute_url()
+    client.get(url)  # warm caches (templates, URL resolver)
+    times = []
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    size = len(response.content)
+    marks = response.content.count(b"<mark")
+    print(
+        f"{connection.vendor:<10} median {statistics.median(times):6.1f} ms   "
+        f"min {min(times):6.1f} ms   queries {len(queries.captured_queries)}   "
+        f"html {size / 1024:.0f} KiB   highlight pieces {marks}"
+    )
+
+
+def postgres_url() -> str | None:
+    base = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+    try:
+        import psycopg
+
+        with psycopg.connect(f"{base}/postgres", autocommit=True, connect_timeout=3) as conn:
+            conn.execute("DROP DATABASE IF EXISTS bench_reader")
+            conn.execute("CREATE DATABASE bench_reader")
+    except Exception as error:  # noqa: BLE001 - report and carry on with SQLite
+        print(f"postgresql skipped: {error}")
+        return None
+    return f"{base}/bench_reader"
+
+
+def main() -> None:
+    print(
+        f"Reading page: {ARTICLE_CHARS:,} characters, "
+        f"{ANNOTATIONS:,} annotations, {AUTHORS} authors"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        urls = [f"sqlite:///{tmp}/bench.sqlite3"]
+        pg = postgres_url()
+        if pg:
+            urls.append(pg)
+        for url in urls:
+            env = {**os.environ, "DATABASE_URL": url}
+            subprocess.run([sys.executable, __file__, "--child"], env=env, check=True)
+
+
+if __name__ == "__main__":
+    child() if "--child" in sys.argv else main()
