@@ -1,0 +1,36 @@
+"""Take the README screenshot of the reader: python scripts/screenshot.py [BASE_URL]
+
+Needs `make run` serving the demo data and Debian's Chromium at /usr/bin/chromium.
+"""
+
+import sys
+
+from playwright.sync_api import sync_playwright
+
+BASE = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+with sync_playwright() as p:
+    browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+    page = browser.new_page(viewport={"width": 1280, "height": 820})
+    page.goto(f"{BASE}/accounts/login/")
+    page.fill("#id_username", "alice")
+    page.fill("#id_password", "alice-demo-2026")
+    page.click("button[type=submit]")
+    page.goto(f"{BASE}/articles/the-situation-in-mexico/")
+    page.get_by_text("Here we go.").scroll_into_view_if_needed()
+    page.evaluate("window.scrollBy(0, 260)")
+    # Select a sentence with the mouse so the tag picker shows.
+    para = page.locator("#article-text p", has_text="Jerí was not elected").first
+    box = para.bounding_box()
+    page.mouse.move(box["x"] + 2, box["y"] + 12)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 420, box["y"] + 44, steps=5)
+    page.mouse.up()
+    page.wait_for_selector("#picker:not([hidden])")
+    page.locator(".ann-item").nth(5).click()
+    page.screenshot(path="docs/reader.png")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{BASE}/articles/the-situation-in-mexico/")
+    page.screenshot(path="docs/reader-phone.png")
+    browser.close()
