@@ -1,5 +1,7 @@
 """Drive the reader as a person would: real mouse drags over the rendered text."""
 
+from playwright.sync_api import expect
+
 LOCATE = """
 ([phrase, occurrence]) => {
   const root = document.getElementById('article-text');
@@ -36,7 +38,8 @@ LOCATE = """
 
 def drag_select(page, phrase: str, occurrence: int = 0, until: str | None = None):
     """Press the mouse on the first character of `phrase` and release it on its last
-    character (or on the last character of `until`, for selections across paragraphs)."""
+    character (or on the last character of `until`, for selections across paragraphs),
+    then wait for the tag picker, as a person would before pressing a key."""
     start = page.evaluate(LOCATE, [phrase, occurrence])
     assert start, f"{phrase!r} is not in the article"
     end = page.evaluate(LOCATE, [until, 0]) if until else start
@@ -45,3 +48,4 @@ def drag_select(page, phrase: str, occurrence: int = 0, until: str | None = None
     page.mouse.move((start["x1"] + end["x2"]) / 2, (start["y1"] + end["y2"]) / 2, steps=4)
     page.mouse.move(end["x2"], end["y2"], steps=4)
     page.mouse.up()
+    expect(page.locator("#picker")).to_be_visible()
