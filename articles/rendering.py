@@ -87,12 +87,25 @@ def _mark(start: int, chunk: str, covering: list, underline_class: dict[int, str
     classes = f"hl tag-{inner.tag.key} {underline_class.get(inner.tag_id, '')}"
     if len(covering) > 1:
         classes += " hl-overlap"
-    label = "; ".join(f"{a.tag.label} by {a.author.username}" for a in covering)
+    label = "; ".join(f"{a.tag.label} by {a.author.username}{_status(a)}" for a in covering)
     letters_attr = f' data-letters="{escape(letters)}"' if letters else ""
+    status = _known_status(inner)
+    status_attr = f' data-status="{escape(status)}"' if status else ""
     return (
         f'<mark class="{classes}" data-start="{start}" data-ids="{ids}" '
-        f'data-count="{len(covering)}"{letters_attr} title="{escape(label)}">{chunk}</mark>'
+        f'data-count="{len(covering)}"{letters_attr}{status_attr} title="{escape(label)}">'
+        f"{chunk}</mark>"
     )
+
+
+def _known_status(annotation) -> str:
+    # Review status (issue 4), only when counted by with_status(): never a query per mark.
+    return annotation.status if hasattr(annotation, "agree_count") else ""
+
+
+def _status(annotation) -> str:
+    status = _known_status(annotation)
+    return f", {status}" if status else ""
 
 
 def _pairwise(points: list[int]):

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 from django_htmx.middleware import HtmxDetails
 
-from annotator.models import Annotation, Tag
+from annotator.models import Annotation, Review, Tag
 from articles.models import Article
 from articles.rendering import render_text
 
@@ -47,6 +47,8 @@ def reader_context(request: HtmxHttpRequest, article: Article) -> dict:
     underline = {tag.pk: UNDERLINE_STYLES[i % len(UNDERLINE_STYLES)] for i, tag in enumerate(tags)}
     annotations = list(
         Annotation.objects.for_article(article)
+        .with_status()  # status and comment counts: issue 4
+        .with_comment_count()
         .select_related("author", "tag")
         .order_by("start", "end", "id")
     )
@@ -55,11 +57,14 @@ def reader_context(request: HtmxHttpRequest, article: Article) -> dict:
 
     tag_filter = request.GET.get("tag", "")
     author_filter = request.GET.get("author", "")
+    review = review_summary(request, article, annotations, tags)
+    status_filter = request.GET.get("status", "")
     shown = [
         a
         for a in annotations
         if (not tag_filter or a.tag.key == tag_filter)
         and (not author_filter or a.author.username == author_filter)
+        and _has_status(a, status_filter, request.user, review["reviewed_by_me"])
     ]
     for a in shown:
         a.can_edit = a.is_editable_by(request.user)
@@ -72,8 +77,58 @@ def reader_context(request: HtmxHttpRequest, article: Article) -> dict:
         "authors": authors,
         "tag_filter": tag_filter,
         "author_filter": author_filter,
-        "is_filtered": bool(tag_filter or author_filter),
+        "is_filtered": bool(tag_filter or author_filter or status_filter),
+        "status_filter": status_filter,
+        "status_choices": STATUS_FILTERS,
+        "review": review,
         "text_html": render_text(article.text, shown, underline),
+    }
+
+
+# Review status in the reader (issue 4) ---------------------------------------------------
+
+NEEDS_MY_REVIEW = "needs-review"
+STATUS_FILTERS = [*Annotation.Status.choices, (NEEDS_MY_REVIEW, "Needs my review")]
+
+
+def _has_status(annotation, status: str, user, reviewed_by_me: set[int]) -> bool:
+    if not status:
+        return True
+    if status == NEEDS_MY_REVIEW:
+        return annotation.author_id != user.pk and annotation.pk not in reviewed_by_me
+    return annotation.status == status
+
+
+def review_summary(request: HtmxHttpRequest, article: Article, annotations, tags) -> dict:
+    """Tags by status and verdicts per reviewer for `article`, in one query more."""
+    by_tag = {tag.pk: Counter() for tag in tags}
+    for a in annotations:
+        by_tag[a.tag_id][a.status] += 1
+    verdicts: dict[str, Counter] = {}
+    reviewed_by_me = set()
+    rows = Review.objects.filter(
+        annotation__article=article, annotation__deleted_at__isnull=True
+    ).values_list("annotation_id", "reviewer_id", "reviewer__username", "verdict")
+    for annotation_id, reviewer_id, username, verdict in rows:
+        verdicts.setdefault(username, Counter())[verdict] += 1
+        if reviewer_id == request.user.pk:
+            reviewed_by_me.add(annotation_id)
+    statuses = Annotation.Status
+    return {
+        "tag_rows": [
+            (
+                tag,
+                [
+                    by_tag[tag.pk][s]
+                    for s in (statuses.PENDING, statuses.ACCEPTED, statuses.DISPUTED)
+                ],
+            )
+            for tag in tags
+        ],
+        "reviewer_rows": [
+            (name, counts["agree"], counts["disagree"]) for name, counts in sorted(verdicts.items())
+        ],
+        "reviewed_by_me": reviewed_by_me,
     }
 
 
