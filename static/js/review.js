@@ -77,12 +77,20 @@
     if (item) select(items().indexOf(item), { focus: false });
   });
 
-  document.body.addEventListener("htmx:afterSwap", (event) => {
-    // A verdict (POST) keeps the position; switching tabs starts at the top.
-    if (event.detail.target.id !== "queue") return;
-    const afterVerdict = event.detail.requestConfig && event.detail.requestConfig.verb === "post";
-    select(afterVerdict ? index : 0, { focus: afterVerdict });
+  // htmx:load fires on the new #queue once it is in the page (after an outerHTML swap
+  // the old element, and events on it, are gone).
+  let afterVerdict = false;
+  document.body.addEventListener("htmx:beforeRequest", (event) => {
+    afterVerdict = event.detail.requestConfig.verb === "post";
   });
+  if (window.htmx) {
+    window.htmx.onLoad((elt) => {
+      if (elt.id !== "queue") return;
+      // A verdict keeps the position, which now holds the next item; a tab starts at the top.
+      select(afterVerdict ? index : 0, { focus: afterVerdict });
+      afterVerdict = false;
+    });
+  }
 
   select(0, { focus: false });
 })();
