@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from annotator.models import Annotation, Comment, Review, Tag
+from annotator.models import Annotation, Comment, Mention, Review, Tag
 
 
 @admin.register(Tag)
@@ -47,3 +47,11 @@ class ReviewAdmin(SimpleHistoryAdmin):
     list_filter = ["verdict"]
     list_select_related = ["annotation", "reviewer", "proposed_tag"]
     raw_id_fields = ["annotation", "reviewer"]
+
+
+@admin.register(Mention)
+class MentionAdmin(SimpleHistoryAdmin):
+    list_display = ["id", "user", "comment", "is_read", "created"]
+    list_filter = ["is_read"]
+    list_select_related = ["user", "comment"]
+    raw_id_fields = ["comment", "user"]

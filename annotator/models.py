@@ -1,9 +1,12 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from simple_history.models import HistoricalRecords
 
 NOTE_MAX_LENGTH = 2000
+COMMENT_MAX_LENGTH = 10_000
+REASON_MAX_LENGTH = 2000
 CONTEXT_LENGTH = 32
 
 
@@ -43,6 +46,27 @@ class AnnotationQuerySet(models.QuerySet):
             agree_count=Count("reviews", filter=Q(reviews__verdict=Review.Verdict.AGREE)),
             disagree_count=Count("reviews", filter=Q(reviews__verdict=Review.Verdict.DISAGREE)),
         )
+
+    def with_comment_count(self):
+        # A subquery, not a join: a join would multiply the review counts of with_status().
+        live_comments = (
+            Comment.objects.filter(annotation=OuterRef("pk"), deleted_at__isnull=True)
+            .order_by()
+            .values("annotation")
+            .annotate(n=Count("id"))
+            .values("n")
+        )
+        return self.annotate(comment_count=Coalesce(Subquery(live_comments), 0))
+
+    def filter_status(self, status: str):
+        """Filter a with_status() queryset by derived status."""
+        if status == Annotation.Status.DISPUTED:
+            return self.filter(disagree_count__gt=0)
+        if status == Annotation.Status.ACCEPTED:
+            return self.filter(disagree_count=0, agree_count__gt=0)
+        if status == Annotation.Status.PENDING:
+            return self.filter(disagree_count=0, agree_count=0)
+        return self
 
 
 class Annotation(models.Model):
@@ -128,9 +152,11 @@ class Comment(models.Model):
     parent = models.ForeignKey(
         "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
     )
-    body = models.TextField(max_length=10_000)
+    body = models.TextField(max_length=COMMENT_MAX_LENGTH)
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
+    # Set when the author changes the body; `modified` also moves on delete.
+    edited_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
 
     history = HistoricalRecords()
@@ -148,6 +174,32 @@ class Comment(models.Model):
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
 
+    def is_editable_by(self, user) -> bool:
+        return user.is_authenticated and user.pk == self.author_id and not self.is_deleted
+
+
+class Mention(models.Model):
+    """`@username` in a comment: shown in that person's Mentions list until read."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="mentions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentions"
+    )
+    is_read = models.BooleanField(default=False)
+    created = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["comment", "user"], name="one_mention_per_comment"),
+        ]
+        indexes = [models.Index(fields=["user", "is_read"], name="mention_user_unread")]
+
+    def __str__(self):
+        return f"@{self.user_id} in comment {self.comment_id}"
+
 
 class Review(models.Model):
     class Verdict(models.TextChoices):
@@ -162,7 +214,7 @@ class Review(models.Model):
     proposed_tag = models.ForeignKey(
         Tag, on_delete=models.PROTECT, null=True, blank=True, related_name="proposed_in"
     )
-    comment = models.TextField(blank=True, max_length=2000)
+    comment = models.TextField(blank=True, max_length=REASON_MAX_LENGTH)
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
 

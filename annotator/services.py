@@ -6,11 +6,23 @@ skip history. Services raise ValidationError or PermissionDenied; callers turn t
 into responses.
 """
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from annotator.models import CONTEXT_LENGTH, NOTE_MAX_LENGTH, Annotation, Tag
+from annotator import markdown
+from annotator.models import (
+    COMMENT_MAX_LENGTH,
+    CONTEXT_LENGTH,
+    NOTE_MAX_LENGTH,
+    REASON_MAX_LENGTH,
+    Annotation,
+    Comment,
+    Mention,
+    Review,
+    Tag,
+)
 
 
 class StaleVersion(ValidationError):
@@ -160,3 +172,183 @@ def annotation_delete(*, annotation: Annotation, actor, version=None) -> Annotat
     current._change_reason = "deleted"
     current.save()
     return current
+
+
+# Discussion -----------------------------------------------------------------------------
+
+
+def _clean_body(body) -> str:
+    if not isinstance(body, str) or not body.strip():
+        raise ValidationError({"body": "Write something before posting."}, code="empty")
+    body = body.strip()
+    if len(body) > COMMENT_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "body": f"The comment has {len(body):,} characters; "
+                f"the limit is {COMMENT_MAX_LENGTH:,}."
+            },
+            code="too_long",
+        )
+    return body
+
+
+def _add_mentions(comment: Comment, actor) -> list[Mention]:
+    names = markdown.mentioned_usernames(comment.body)
+    if not names:
+        return []
+    users = get_user_model().objects.filter(username__in=names).exclude(pk=comment.author_id)
+    already = set(comment.mentions.values_list("user_id", flat=True)) if comment.pk else set()
+    created = []
+    for user in users:
+        if user.pk in already:
+            continue
+        mention = Mention(comment=comment, user=user)
+        mention._history_user = actor
+        mention.save()
+        created.append(mention)
+    return created
+
+
+@transaction.atomic
+def comment_create(*, annotation: Annotation, author, body: str, parent=None) -> Comment:
+    """Add a comment to the thread of `annotation`, or a reply when `parent` is given.
+
+    Preconditions: `author` is signed in and the annotation is not deleted. Threads have
+    one level of replies: a reply to a reply joins its parent's replies. Each `@name` of
+    an existing person other than the author becomes an unread Mention.
+    """
+    if annotation.is_deleted:
+        raise ValidationError("This annotation has been deleted.", code="deleted")
+    body = _clean_body(body)
+    if parent is not None:
+        if parent.annotation_id != annotation.pk:
+            raise ValidationError(
+                {"parent": "The reply must belong to the same thread."}, code="parent"
+            )
+        if parent.parent_id is not None:
+            parent = parent.parent
+    comment = Comment(annotation=annotation, author=author, body=body, parent=parent)
+    comment._history_user = author
+    comment.save()
+    _add_mentions(comment, author)
+    return comment
+
+
+def _lock_comment(comment: Comment, actor) -> Comment:
+    current = Comment.objects.select_for_update().get(pk=comment.pk)
+    if current.is_deleted:
+        raise ValidationError("This comment has been deleted.", code="deleted")
+    if not current.is_editable_by(actor):
+        raise PermissionDenied("Only its author can change or delete a comment.")
+    return current
+
+
+@transaction.atomic
+def comment_update(*, comment: Comment, actor, body: str) -> Comment:
+    """Replace the body of a comment and mark it edited.
+
+    Preconditions: `actor` wrote the comment, which is not deleted. People newly
+    mentioned get a Mention; earlier mentions stay.
+    """
+    current = _lock_comment(comment, actor)
+    body = _clean_body(body)
+    if body == current.body:
+        return current
+    current.body = body
+    current.edited_at = timezone.now()
+    current._history_user = actor
+    current._change_reason = "edited"
+    current.save()
+    _add_mentions(current, actor)
+    return current
+
+
+@transaction.atomic
+def comment_delete(*, comment: Comment, actor) -> Comment:
+    """Soft-delete a comment: the thread shows "comment deleted", history keeps the text.
+
+    Preconditions: `actor` wrote the comment, which is not already deleted.
+    """
+    current = _lock_comment(comment, actor)
+    current.deleted_at = timezone.now()
+    current._history_user = actor
+    current._change_reason = "deleted"
+    current.save()
+    return current
+
+
+@transaction.atomic
+def mentions_mark_read(*, user, mention_ids=None) -> int:
+    """Mark `user`'s unread mentions as read (only those in `mention_ids`, when given).
+
+    Saves row by row so each change has its history row; returns how many changed.
+    """
+    unread = Mention.objects.filter(user=user, is_read=False)
+    if mention_ids is not None:
+        unread = unread.filter(pk__in=list(mention_ids))
+    count = 0
+    for mention in unread.select_for_update():
+        mention.is_read = True
+        mention._history_user = user
+        mention.save(update_fields=["is_read"])
+        count += 1
+    return count
+
+
+# Review ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def review_set(
+    *, annotation: Annotation, reviewer, verdict: str, proposed_tag=None, comment: str = ""
+) -> Review:
+    """Give or change `reviewer`'s verdict on `annotation`: "agree" or "disagree", the
+    latter with an optional proposed tag (a key) and reason.
+
+    Preconditions: `reviewer` is signed in and is not the author (PermissionDenied);
+    the annotation is not deleted. One review per reviewer; each change is a revision.
+    """
+    current = Annotation.objects.select_for_update().select_related("tag").get(pk=annotation.pk)
+    if current.author_id == reviewer.pk:
+        raise PermissionDenied("You cannot review your own annotation.")
+    if current.is_deleted:
+        raise ValidationError("This annotation has been deleted.", code="deleted")
+    if verdict not in Review.Verdict.values:
+        raise ValidationError({"verdict": "Choose a verdict: agree or disagree."}, code="verdict")
+    comment = (comment or "").strip()
+    if len(comment) > REASON_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "comment": f"The reason has {len(comment):,} characters; "
+                f"the limit is {REASON_MAX_LENGTH:,}."
+            },
+            code="comment",
+        )
+    tag = None
+    if verdict == Review.Verdict.DISAGREE and proposed_tag:
+        tag = _tag_by_key(proposed_tag)
+        if tag.pk == current.tag_id:
+            raise ValidationError(
+                {
+                    "proposed_tag": f"The annotation is already tagged {tag.label}; "
+                    "propose another tag or none."
+                },
+                code="proposed_tag",
+            )
+    review = Review.objects.filter(annotation=current, reviewer=reviewer).first()
+    if review is None:
+        review = Review(annotation=current, reviewer=reviewer)
+    elif (review.verdict, review.proposed_tag_id, review.comment) == (
+        verdict,
+        tag and tag.pk,
+        comment,
+    ):
+        return review
+    review.verdict = verdict
+    review.proposed_tag = tag
+    review.comment = comment
+    review._history_user = reviewer
+    if review.pk:
+        review._change_reason = "changed"
+    review.save()
+    return review

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from annotator import views
+from annotator import views, views_discussion
 
 annotation_urls = (
     [
@@ -22,6 +22,36 @@ annotation_urls = (
             name="annotation_delete",
         ),
         path("guidelines/", views.guidelines, name="guidelines"),
+        # Discussion and review (issue 4)
+        path(
+            "annotations/<int:annotation_id>/thread/",
+            views_discussion.annotation_thread,
+            name="annotation_thread",
+        ),
+        path(
+            "annotations/<int:annotation_id>/comments/",
+            views_discussion.comment_create,
+            name="comment_create",
+        ),
+        path(
+            "annotations/<int:annotation_id>/review/",
+            views_discussion.review_set,
+            name="review_set",
+        ),
+        path(
+            "comments/<int:comment_id>/edit/",
+            views_discussion.comment_update,
+            name="comment_update",
+        ),
+        path(
+            "comments/<int:comment_id>/delete/",
+            views_discussion.comment_delete,
+            name="comment_delete",
+        ),
+        path("review/", views_discussion.review_queue, name="review_queue"),
+        path("mentions/", views_discussion.mention_list, name="mention_list"),
+        path("mentions/read/", views_discussion.mentions_mark_read, name="mentions_mark_read"),
+        path("people/<str:username>/", views_discussion.person_detail, name="person_detail"),
     ],
     "annotator",
 )

@@ -59,7 +59,8 @@ def render_text(text: str, annotations: Iterable, underline_class: dict[int, str
             a.end - a.start,
             f"hl tag-{a.tag.key} {underline_class.get(a.tag_id, '')}",
             a.tag.key[:1].upper(),
-            escape(f"{a.tag.label} by {a.author.username}"),
+            escape(f"{a.tag.label} by {a.author.username}{_status(a)}"),
+            _known_status(a),
         )
         for a in anns
     }
@@ -99,11 +100,24 @@ def _mark(start: int, chunk: str, covering: list, info: dict) -> str:
         classes += " hl-overlap"
     if letters:
         extra = f' data-letters="{letters}"'
+    status = info[inner.id][4]
+    if status:
+        extra += f' data-status="{status}"'
     label = "; ".join(info[a.id][3] for a in covering)
     return (
         f'<mark class="{classes}" data-start="{start}" data-ids="{ids}" '
         f'data-count="{len(covering)}"{extra} title="{label}">{chunk}</mark>'
     )
+
+
+def _known_status(annotation) -> str:
+    # Review status (issue 4), only when counted by with_status(): never a query per mark.
+    return annotation.status if hasattr(annotation, "agree_count") else ""
+
+
+def _status(annotation) -> str:
+    status = _known_status(annotation)
+    return f", {status}" if status else ""
 
 
 def _pairwise(points: list[int]):

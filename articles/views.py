@@ -1,13 +1,13 @@
 from collections import Counter
 from urllib.parse import urlencode
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 from django_htmx.middleware import HtmxDetails
 
-from annotator.models import Annotation, Tag
+from annotator.models import Annotation, Review, Tag
 from articles.models import Article
 from articles.rendering import render_text
 
@@ -62,18 +62,25 @@ def article_list(request: HtmxHttpRequest):
 def _annotations(request: HtmxHttpRequest, article: Article) -> tuple[list, list, dict]:
     """All live annotations of `article` in text order (one query), those that pass the
     request's filters, and the filters themselves."""
+    my_review = Review.objects.filter(annotation=OuterRef("pk"), reviewer_id=request.user.pk)
     annotations = list(
         Annotation.objects.for_article(article)
+        .with_status()
+        .with_comment_count()
+        .annotate(is_reviewed_by_me=Exists(my_review))
         .select_related("author", "tag")
         .only(*READER_FIELDS)
         .order_by("start", "end", "id")
     )
-    filters = {name: request.GET[name] for name in ("tag", "author") if request.GET.get(name)}
+    filters = {
+        name: request.GET[name] for name in ("tag", "author", "status") if request.GET.get(name)
+    }
     shown = [
         a
         for a in annotations
         if a.tag.key == filters.get("tag", a.tag.key)
         and a.author.username == filters.get("author", a.author.username)
+        and _has_status(a, filters.get("status"), request.user)
     ]
     return annotations, shown, filters
 
@@ -114,7 +121,10 @@ def reader_context(request: HtmxHttpRequest, article: Article) -> dict:
         "authors": sorted({a.author.username for a in annotations}),
         "tag_filter": filters.get("tag", ""),
         "author_filter": filters.get("author", ""),
+        "status_filter": filters.get("status", ""),
+        "status_choices": STATUS_FILTERS,
         "is_filtered": bool(filters),
+        "review": review_summary(article, annotations, tags),
         "text_html": render_text(article.text, shown, underline),
         # Without JavaScript, "Show more" reloads the page with a longer list.
         **_list_page(request, shown, filters, end=(_int_param(request, "offset") or 0) + LIST_PAGE),
@@ -126,6 +136,49 @@ def _int_param(request, name: str) -> int | None:
         return max(0, int(request.GET[name]))
     except (KeyError, ValueError):
         return None
+
+
+# Review status in the reader (issue 4) ---------------------------------------------------
+
+NEEDS_MY_REVIEW = "needs-review"
+STATUS_FILTERS = [*Annotation.Status.choices, (NEEDS_MY_REVIEW, "Needs my review")]
+
+
+def _has_status(annotation, status: str | None, user) -> bool:
+    if not status:
+        return True
+    if status == NEEDS_MY_REVIEW:
+        return annotation.author_id != user.pk and not annotation.is_reviewed_by_me
+    return annotation.status == status
+
+
+def review_summary(article: Article, annotations, tags) -> dict:
+    """Tags by status and verdicts per reviewer for `article`, in one query more."""
+    by_tag = {tag.pk: Counter() for tag in tags}
+    for a in annotations:
+        by_tag[a.tag_id][a.status] += 1
+    verdicts: dict[str, Counter] = {}
+    rows = Review.objects.filter(
+        annotation__article=article, annotation__deleted_at__isnull=True
+    ).values_list("reviewer__username", "verdict")
+    for username, verdict in rows:
+        verdicts.setdefault(username, Counter())[verdict] += 1
+    statuses = Annotation.Status
+    return {
+        "tag_rows": [
+            (
+                tag,
+                [
+                    by_tag[tag.pk][s]
+                    for s in (statuses.PENDING, statuses.ACCEPTED, statuses.DISPUTED)
+                ],
+            )
+            for tag in tags
+        ],
+        "reviewer_rows": [
+            (name, counts["agree"], counts["disagree"]) for name, counts in sorted(verdicts.items())
+        ],
+    }
 
 
 @require_GET

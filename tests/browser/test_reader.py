@@ -182,7 +182,10 @@ def test_overlapping_annotations_are_each_clickable(
     chooser.get_by_role("menuitem", name="Opinion · alice").click()
     expect(page.locator(f"#ann-{wide.pk}")).to_have_class("ann-item is-active")
     expect(page.locator(f"#ann-{narrow.pk}")).to_have_class("ann-item")
-    # The sidebar leads back to the text.
+    # Choosing one opens its thread; closing it, the sidebar leads back to the text.
+    expect(page.locator(f'#thread-panel [data-annotation="{wide.pk}"]')).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.locator("#thread-panel")).to_be_hidden()
     page.locator(f"#ann-{narrow.pk} [data-jump]").click()
     expect(shared).to_have_class("hl tag-fact u-solid hl-overlap is-active")
 
