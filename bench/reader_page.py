@@ -21,6 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 ARTICLE_CHARS = 50_000
 ANNOTATIONS = 2_000
 AUTHORS = 10
+REVIEWED = 1_000  # annotations with a verdict
+COMMENTED = 500  # annotations with a comment
 RUNS = 15
 
 WORDS = (
@@ -59,7 +61,7 @@ def child() -> None:
     from django.test.utils import CaptureQueriesContext, setup_test_environment
     from simple_history.utils import bulk_create_with_history
 
-    from annotator.models import Annotation, Tag
+    from annotator.models import Annotation, Comment, Review, Tag
     from articles.models import Article
 
     setup_test_environment()
@@ -88,6 +90,17 @@ def child() -> None:
             )
         )
     bulk_create_with_history(rows, Annotation, batch_size=500)
+    # Discussion and verdicts on part of them, so status and comment counts cost something.
+    made = list(Annotation.objects.filter(article=article))
+    reviews, comments = [], []
+    for a in rng.sample(made, REVIEWED):
+        reviewer = rng.choice([u for u in authors if u.pk != a.author_id])
+        verdict = rng.choice(["agree", "agree", "disagree"])
+        reviews.append(Review(annotation=a, reviewer=reviewer, verdict=verdict))
+    for a in rng.sample(made, COMMENTED):
+        comments.append(Comment(annotation=a, author=rng.choice(authors), body="Why this tag?"))
+    bulk_create_with_history(reviews, Review, batch_size=500)
+    bulk_create_with_history(comments, Comment, batch_size=500)
 
     client = Client()
     client.force_login(authors[0])
@@ -127,7 +140,8 @@ def postgres_url() -> str | None:
 def main() -> None:
     print(
         f"Reading page: {ARTICLE_CHARS:,} characters, "
-        f"{ANNOTATIONS:,} annotations, {AUTHORS} authors"
+        f"{ANNOTATIONS:,} annotations, {AUTHORS} authors, {REVIEWED:,} verdicts, "
+        f"{COMMENTED} comments"
     )
     with tempfile.TemporaryDirectory() as tmp:
         urls = [f"sqlite:///{tmp}/bench.sqlite3"]
