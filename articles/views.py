@@ -2,13 +2,16 @@ from collections import Counter
 from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.middleware import HtmxDetails
 
 from annotator.models import Annotation, Review, Tag
+from articles import services
+from articles.forms import ArticleForm
 from articles.models import Article
 from articles.rendering import render_text
 
@@ -202,3 +205,26 @@ def article_detail(request: HtmxHttpRequest, slug: str):
     if request.htmx and not request.htmx.history_restore_request:
         return render(request, "articles/article_detail.html#reader", context)
     return render(request, "articles/article_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def article_create(request: HtmxHttpRequest):
+    form = ArticleForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            article = services.article_create(
+                title=data["title"],
+                text=data["body"],
+                created_by=request.user,
+                subtitle=data["subtitle"],
+                byline=data["byline"],
+                source_url=data["source_url"],
+                published_on=data["published_on"],
+                language=data["language"] or "en",
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect(article)
+    return render(request, "articles/article_form.html", {"form": form})

@@ -9,6 +9,7 @@ PAGES = [
     "/",
     "/articles/the-bridge/",
     "/guidelines/",
+    "/articles/new/",
 ]
 POSTS = [
     "/articles/the-bridge/annotations/",
