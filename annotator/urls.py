@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from annotator import views, views_discussion
+from annotator import views, views_discussion, views_history
 
 annotation_urls = (
     [
@@ -22,6 +22,12 @@ annotation_urls = (
             name="annotation_delete",
         ),
         path("guidelines/", views.guidelines, name="guidelines"),
+        # History (issue 6)
+        path(
+            "articles/<slug:slug>/history/",
+            views_history.article_history,
+            name="article_history",
+        ),
         # Discussion and review (issue 4)
         path(
             "annotations/<int:annotation_id>/thread/",

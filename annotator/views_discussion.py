@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, retarget, trigger_client_event
 
-from annotator import markdown, services
+from annotator import history, markdown, services
 from annotator.models import Annotation, Comment, Mention, Review, Tag
 from annotator.views import _message
 from articles.views import HtmxHttpRequest
@@ -27,6 +27,7 @@ DISPUTED_PAGE_SIZE = 50
 MENTIONS_PAGE_SIZE = 100
 CONTEXT_LIMIT = 240
 THREAD_CHANGED = "claimmark:annotation-changed"
+THREAD_HISTORY = 30  # revisions shown in the panel; the history page has them all
 
 
 def _annotations():
@@ -83,6 +84,8 @@ def thread_context(request: HtmxHttpRequest, annotation: Annotation) -> dict:
         "is_own": annotation.author_id == request.user.pk,
         "tags": list(Tag.objects.all()),
         "comment_max_length": Comment._meta.get_field("body").max_length,
+        # The annotation's own timeline (issue 6): its revisions, comments' and verdicts'.
+        "revisions": history.timeline(annotation=annotation, limit=THREAD_HISTORY)[0],
     }
 
 

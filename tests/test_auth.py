@@ -10,6 +10,7 @@ PAGES = [
     "/articles/the-bridge/",
     "/guidelines/",
     "/articles/new/",
+    "/articles/the-bridge/history/",
 ]
 POSTS = [
     "/articles/the-bridge/annotations/",

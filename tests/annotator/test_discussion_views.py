@@ -82,7 +82,10 @@ def test_author_edits_then_deletes_a_comment(bob_client, annotation, bob):
     response = bob_client.post(reverse("annotator:comment_delete", args=[comment.pk]))
     assert response.status_code == 302
     html = bob_client.get(thread_url(annotation)).content.decode()
-    assert "comment deleted" in html and "First" not in html
+    comments, history = html.split('id="history-title"')
+    assert "comment deleted" in comments and "First" not in comments
+    # Its text stays in the history, with the deletion as a revision.
+    assert "<ins>First</ins>" in history and ">deleted</span>" in history
 
 
 def test_self_review_shows_no_control_and_is_refused(alice_client, annotation):
