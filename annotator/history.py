@@ -229,7 +229,7 @@ def diff(kind: str, before, after, tags) -> list[Change]:
     changes = []
     for name, label in TRACKED[kind]:
         old, new = _value(kind, name, before, tags), _value(kind, name, after, tags)
-        if old == new:
+        if old == new or (name == "span" and before is None):
             continue
         change = Change(label=label, before=old, after=new)
         if name in TEXT_FIELDS and old and new:

@@ -27,6 +27,7 @@ class ArticleForm(forms.ModelForm):
         fields = ["title", "subtitle", "byline", "source_url", "published_on", "language"]
         widgets = {"published_on": forms.DateInput(attrs={"type": "date"})}
         help_texts = {"language": "A language code such as en, es or pt-BR."}
+        labels = {"source_url": "Source URL"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
