@@ -1,0 +1,35 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.response import Response
+
+from articles import serializers, services
+from articles.models import Article
+
+
+class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Articles: any signed-in person can list, read and add them."""
+
+    queryset = Article.objects.select_related("created_by").defer("text")
+    lookup_field = "slug"
+    lookup_value_regex = "[-a-zA-Z0-9_]+"
+
+    def get_queryset(self):
+        if self.action == "retrieve":
+            return Article.objects.select_related("created_by")
+        return super().get_queryset()
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return serializers.ArticleDetailSerializer
+        return serializers.ArticleSerializer
+
+    @extend_schema(
+        request=serializers.ArticleCreateSerializer,
+        responses={201: serializers.ArticleDetailSerializer},
+    )
+    def create(self, request):
+        data = serializers.ArticleCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        article = services.article_create(created_by=request.user, **data.validated_data)
+        body = serializers.ArticleDetailSerializer(article, context={"request": request}).data
+        return Response(body, status=status.HTTP_201_CREATED)
