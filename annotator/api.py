@@ -12,7 +12,6 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core import exceptions as django_exceptions
 from django.http import Http404, StreamingHttpResponse
-from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, permissions, status, viewsets
@@ -26,6 +25,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from annotator import export, serializers, services
 from annotator.models import Annotation, Tag
+from articles.api import get_article
 from articles.models import Article
 
 # Errors ------------------------------------------------------------------------------------
@@ -281,7 +281,7 @@ class ArticleAnnotationViewSet(ContentLengthLimit, mixins.ListModelMixin, viewse
     serializer_class = serializers.AnnotationSerializer
 
     def _article(self) -> Article:
-        return get_object_or_404(Article.objects.defer("text"), slug=self.kwargs["slug"])
+        return get_article(Article.objects.defer("text"), self.kwargs["slug"])
 
     def get_queryset(self):
         queryset = _annotations().filter(article=self._article()).live().defer("article__text")
@@ -306,7 +306,7 @@ class ArticleAnnotationViewSet(ContentLengthLimit, mixins.ListModelMixin, viewse
         responses={201: serializers.AnnotationSerializer, **errors(400, 401, 404, 413)},
     )
     def create(self, request, slug):
-        article = get_object_or_404(Article, slug=slug)
+        article = get_article(Article.objects.all(), slug)
         data = serializers.AnnotationCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         annotation = services.annotation_create(
@@ -333,6 +333,8 @@ class AnnotationViewSet(ContentLengthLimit, mixins.RetrieveModelMixin, viewsets.
 
     serializer_class = serializers.AnnotationSerializer
     permission_classes = [permissions.IsAuthenticated, IsAuthorOrReadOnly]
+    # Any segment, so "/annotations/abc/" is DRF's JSON 404, not Django's HTML one.
+    lookup_value_regex = "[^/]+"
 
     def get_queryset(self):
         if self.action in {"restore", "history"}:

@@ -17,7 +17,7 @@ article_annotations = api.ArticleAnnotationViewSet.as_view({"get": "list", "post
 api_urls = [
     path("token/", api.TokenView.as_view(), name="token"),
     path(
-        "articles/<slug:slug>/annotations/",
+        "articles/<str:slug>/annotations/",
         article_annotations,
         name="article_annotations",
     ),

@@ -64,11 +64,19 @@ def parse_since(value: str) -> datetime:
     return make_aware(moment) if is_naive(moment) else moment
 
 
+def _refuse_nul(**params) -> None:
+    # PostgreSQL cannot compare with text holding NUL; say so instead of failing.
+    for name, value in params.items():
+        if value and "\x00" in value:
+            raise ValidationError(f"{name} holds a NUL character.", code=name)
+
+
 def filter_annotations(queryset, *, tag=None, author=None, status=None, since=None):
     """Narrow `queryset` by tag key, author user name, derived status and change time.
 
     Unknown values raise ValidationError rather than silently matching nothing.
     """
+    _refuse_nul(tag=tag, author=author, status=status, since=since)
     if tag:
         if not Tag.objects.filter(key=tag).exists():
             known = ", ".join(Tag.objects.values_list("key", flat=True))
@@ -100,6 +108,7 @@ def filter_annotations(queryset, *, tag=None, author=None, status=None, since=No
 def export_queryset(*, article=None, tag=None, author=None, status=None):
     """Live annotations to export, ordered by article and position, without article text."""
     queryset = Annotation.objects.live()
+    _refuse_nul(article=article)
     if article:
         if not Article.objects.filter(slug=article).exists():
             raise ValidationError(f"There is no article called {article!r}.", "article")
@@ -390,9 +399,18 @@ def _decode(data: bytes | str) -> str:
 
 def _json(text: str, where: str):
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except (ValueError, RecursionError) as error:
         raise _fail(where, f"this is not valid JSON ({error}).") from None
+    # PostgreSQL cannot store NUL in text; refuse it here rather than fail while writing.
+    if "\x00" in text or re.search(r"\\u0000", text, re.IGNORECASE):
+        raise _fail(where, "it holds a NUL character (\\u0000), which cannot be stored.")
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        reason = "it holds a lone surrogate (such as \\ud800), not valid Unicode."
+        raise _fail(where, reason) from None
+    return value
 
 
 def _int(value, name: str, where: str) -> int:

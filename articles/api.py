@@ -1,9 +1,18 @@
+from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from articles import serializers, services
 from articles.models import Article
+
+
+def get_article(queryset, slug: str) -> Article:
+    # PostgreSQL refuses to compare with text holding NUL: no such slug can exist.
+    if "\x00" in slug:
+        raise Http404
+    return get_object_or_404(queryset, slug=slug)
 
 
 class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -11,12 +20,16 @@ class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     queryset = Article.objects.select_related("created_by").defer("text")
     lookup_field = "slug"
-    lookup_value_regex = "[-a-zA-Z0-9_]+"
+    # Match any segment, so an odd slug gets DRF's JSON 404 rather than Django's HTML one.
+    lookup_value_regex = "[^/]+"
 
     def get_queryset(self):
         if self.action == "retrieve":
             return Article.objects.select_related("created_by")
         return super().get_queryset()
+
+    def get_object(self):
+        return get_article(self.get_queryset(), self.kwargs["slug"])
 
     def get_serializer_class(self):
         if self.action == "retrieve":

@@ -9,6 +9,8 @@ class ArticleSerializer(serializers.ModelSerializer):
     """An article in a list: everything but its text."""
 
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # Often empty, which is not a URI: describe it as text.
+    source_url = serializers.CharField(read_only=True)
 
     class Meta:
         model = Article

@@ -417,3 +417,18 @@ def test_list_query_count_is_the_same_for_10_and_100_annotations(api, article, a
     hundred = _list_queries(api, article)
     assert ten[1] == 10 and hundred[1] == 100
     assert ten[0] == hundred[0]
+
+
+def test_odd_ids_and_slugs_are_json_404s(api, tags):
+    for path in ["/api/annotations/abc/", "/api/articles/é!/", "/api/articles/é!/annotations/"]:
+        _assert_error(api.get(path), 404, "not_found")
+    _assert_error(api.get("/api/annotations/99999999999999999999999/"), 404, "not_found")
+
+
+def test_nul_characters_in_filters_and_slugs_are_4xx(api, article):
+    url = f"/api/articles/{article.slug}/annotations/"
+    _assert_error(api.get(url, {"tag": "fa\x00ct"}), 400, "tag")
+    _assert_error(api.get("/api/export/", {"format": "csv", "author": "\x00"}), 400, "author")
+    _assert_error(api.get("/api/export/", {"format": "csv", "article": "a\x00"}), 400, "article")
+    _assert_error(api.get("/api/articles/a%00b/annotations/"), 404, "not_found")
+    _assert_error(api.get("/api/articles/a%00b/"), 404, "not_found")

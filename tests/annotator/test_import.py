@@ -178,3 +178,18 @@ def test_import_over_one_mebibyte_is_413(api, article):
     body = "x" * (1024 * 1024 + 1)
     response = api.post("/api/import/?format=doccano", body, content_type="text/plain")
     assert response.status_code == 413 and response.json()["code"] == "too_large"
+
+
+def test_import_refuses_nul_characters(api, article):
+    line = json.dumps({"text": article.text, "label": [[0, 9, "fact"]], "title": "a\u0000"})
+    response = api.post("/api/import/?format=doccano", line, content_type="text/plain")
+    assert response.status_code == 400
+    assert "line 1: it holds a NUL character" in response.json()["detail"]
+    assert Annotation.objects.count() == 0
+
+
+def test_import_refuses_lone_surrogates(api, article):
+    line = '{"text": "x", "title": "bad \\ud800", "label": [[0, 1, "fact"]]}'
+    response = api.post("/api/import/?format=doccano", line, content_type="text/plain")
+    assert response.status_code == 400
+    assert "line 1: it holds a lone surrogate" in response.json()["detail"]
