@@ -352,3 +352,25 @@ def review_set(
         review._change_reason = "changed"
     review.save()
     return review
+
+
+@transaction.atomic
+def annotation_restore(*, annotation: Annotation, actor) -> Annotation:
+    """Undo the soft delete of an annotation, so it is back on the page.
+
+    Preconditions: the annotation is deleted; `actor` is its author or an admin (staff).
+    Raises PermissionDenied for anyone else, ValidationError when it is not deleted.
+    """
+    current = Annotation.objects.select_for_update().get(pk=annotation.pk)
+    if not (actor.is_authenticated and (actor.pk == current.author_id or actor.is_staff)):
+        raise PermissionDenied("Only the author or an admin can restore this annotation.")
+    if not current.is_deleted:
+        raise ValidationError(
+            "This annotation is not deleted; there is nothing to restore.", code="not_deleted"
+        )
+    current.deleted_at = None
+    current.version += 1
+    current._history_user = actor
+    current._change_reason = "restored"
+    current.save()
+    return current

@@ -67,4 +67,5 @@ urlpatterns = [
     path("", include(annotation_urls)),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
+    path("api/", include("annotator.api_urls")),
 ]

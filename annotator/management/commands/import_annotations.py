@@ -1,0 +1,49 @@
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from annotator import export
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a W3C Web Annotation or doccano JSONL file as annotations by --user. "
+        "Every record is checked first; one bad record rejects the whole file."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--format", required=True, choices=list(export.IMPORT_FORMATS))
+        parser.add_argument("--user", required=True, help="User name the annotations are by.")
+        parser.add_argument("--dry-run", action="store_true", help="Check the file; write nothing.")
+
+    def handle(self, *args, file, format, user, dry_run, **options):
+        actor = get_user_model().objects.filter(username=user).first()
+        if actor is None:
+            raise CommandError(f"There is nobody with the user name {user!r}.")
+        try:
+            data = file.read_bytes()
+        except OSError as error:
+            raise CommandError(f"Cannot read {file}: {error.strerror}.") from None
+
+        def progress(done, total):
+            self.stderr.write(f"\r{done:,} of {total:,} records written", ending="")
+
+        try:
+            records = export.PARSERS[format](data)
+            self.stderr.write(f"{len(records):,} records read; checking them")
+            result = export.import_records(
+                records, actor=actor, dry_run=dry_run, on_progress=progress
+            )
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from None
+        self.stderr.write("")
+        if dry_run:
+            self.stdout.write(f"{result.created} records are valid; nothing written (dry run).")
+        else:
+            self.stdout.write(
+                f"Imported {result.created} annotations ({result.skipped} already present, "
+                f"{result.articles_created} articles created)."
+            )

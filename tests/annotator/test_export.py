@@ -1,0 +1,186 @@
+import csv
+import io
+import json
+
+import pytest
+from django.template.loader import render_to_string
+from rest_framework.test import APIClient
+
+from annotator import export, services
+from annotator.models import Comment, Review
+from tests import factories
+
+
+@pytest.fixture
+def api(alice):
+    client = APIClient()
+    client.force_authenticate(alice)
+    return client
+
+
+@pytest.fixture
+def annotated(article, alice, bob):
+    fact = factories.annotate(article, alice, "Officials said", "fact", note="Attributed.")
+    opinion = factories.annotate(article, bob, "shameful waste", "opinion")
+    Review.objects.create(annotation=fact, reviewer=bob, verdict="agree", comment="Yes")
+    Comment.objects.create(annotation=fact, author=bob, body="Which officials?")
+    gone = factories.annotate(article, alice, "bridge")
+    services.annotation_delete(annotation=gone, actor=alice)
+    return fact, opinion
+
+
+def _body(response) -> str:
+    assert response.status_code == 200, response.content
+    assert response.streaming
+    return b"".join(response.streaming_content).decode()
+
+
+def test_jsonl_has_every_field_reviews_and_comment_count(api, article, annotated):
+    fact, opinion = annotated
+    response = api.get("/api/export/?format=jsonl")
+    assert response["Content-Type"].startswith("application/x-ndjson")
+    assert 'filename="claimmark-annotations.jsonl"' in response["Content-Disposition"]
+    lines = [json.loads(line) for line in _body(response).splitlines()]
+    assert [line["id"] for line in lines] == [fact.pk, opinion.pk]
+    first = lines[0]
+    assert first["quote"] == "Officials said" and first["note"] == "Attributed."
+    assert first["author"] == "alice" and first["tag"] == "fact" and first["status"] == "accepted"
+    assert first["comment_count"] == 1 and lines[1]["comment_count"] == 0
+    assert first["reviews"] == [
+        {
+            "reviewer": "bob", "verdict": "agree", "proposed_tag": None, "comment": "Yes",
+            "created": first["reviews"][0]["created"], "modified": first["reviews"][0]["modified"],
+        }
+    ]  # fmt: skip
+    assert set(first) >= {
+        "id", "article", "start", "end", "quote", "prefix", "suffix", "tag", "note", "author",
+        "status", "version", "created", "modified",
+    }  # fmt: skip
+
+
+def test_w3c_is_an_annotation_collection_with_pages(api, article, annotated):
+    fact, _ = annotated
+    response = api.get(f"/api/export/?format=w3c&article={article.slug}")
+    assert response["Content-Type"] == (
+        'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
+    )
+    document = json.loads(_body(response))
+    assert document["@context"] == "http://www.w3.org/ns/anno.jsonld"
+    assert document["type"] == "AnnotationCollection" and document["total"] == 2
+    page = document["first"]
+    assert page["type"] == "AnnotationPage" and page["startIndex"] == 0
+    item = page["items"][0]
+    assert item["id"] == f"http://testserver/api/annotations/{fact.pk}/"
+    assert item["type"] == "Annotation"
+    assert item["creator"] == {"type": "Person", "nickname": "alice"}
+    assert item["created"] and item["modified"]
+    assert item["body"] == [
+        {"type": "TextualBody", "purpose": "tagging", "value": "fact"},
+        {
+            "type": "TextualBody", "purpose": "commenting", "value": "Attributed.",
+            "format": "text/plain",
+        },
+    ]  # fmt: skip
+    assert item["target"] == {
+        "source": f"http://testserver/articles/{article.slug}/",
+        "selector": [
+            {
+                "type": "TextQuoteSelector", "exact": "Officials said", "prefix": "",
+                "suffix": " the bridge opened in 2019.\n\nIt ",
+            },
+            {"type": "TextPositionSelector", "start": 0, "end": 14},
+        ],
+    }  # fmt: skip
+
+
+def test_w3c_splits_into_nested_pages(article, alice, monkeypatch):
+    for _ in range(5):
+        factories.annotate(article, alice, "Officials")
+    monkeypatch.setattr(export, "MIN_PAGE_SIZE", 2)
+    monkeypatch.setattr(export, "MAX_PAGES", 3)
+    text = "".join(export.export_stream("w3c", export.export_queryset(), base_url="http://x"))
+    page, sizes = json.loads(text)["first"], []
+    while page:
+        sizes.append((page["startIndex"], len(page["items"])))
+        page = page.get("next")
+    assert sizes == [(0, 2), (2, 2), (4, 1)]
+
+
+def test_w3c_of_nothing_is_an_empty_collection(api, tags):
+    document = json.loads(_body(api.get("/api/export/?format=w3c")))
+    assert document["total"] == 0 and document["first"]["items"] == []
+
+
+def test_doccano_is_one_article_per_line(api, article, alice, annotated):
+    other = factories.make_article(created_by=alice, title="Other", text="Rain will come.")
+    factories.annotate(other, alice, "Rain will come", "speculation")
+    lines = [
+        json.loads(line) for line in _body(api.get("/api/export/?format=doccano")).splitlines()
+    ]
+    assert lines == [
+        {
+            "text": article.text, "title": "The Bridge", "slug": article.slug,
+            "label": [[0, 14, "fact"], [51, 65, "opinion"]],
+        },
+        {
+            "text": "Rain will come.", "title": "Other", "slug": "other",
+            "label": [[0, 14, "speculation"]],
+        },
+    ]  # fmt: skip
+
+
+def test_csv_is_one_annotation_per_row(api, article, annotated):
+    response = api.get("/api/export/?format=csv&tag=opinion")
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    rows = list(csv.DictReader(io.StringIO(_body(response))))
+    assert len(rows) == 1
+    assert rows[0]["quote"] == "shameful waste" and rows[0]["author"] == "bob"
+    assert list(rows[0]) == export.CSV_COLUMNS
+
+
+def test_export_filters(api, article, annotated):
+    def quotes(query):
+        body = _body(api.get(f"/api/export/?format=jsonl{query}"))
+        return [json.loads(line)["quote"] for line in body.splitlines()]
+
+    assert quotes("&author=bob") == ["shameful waste"]
+    assert quotes("&status=accepted") == ["Officials said"]
+    assert quotes("&status=pending") == ["shameful waste"]
+    assert quotes("&tag=speculation") == []
+    assert quotes(f"&article={article.slug}&tag=fact") == ["Officials said"]
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ("", "format"),
+        ("?format=xml", "format"),
+        ("?format=csv&article=nope", "article"),
+        ("?format=csv&tag=nope", "tag"),
+        ("?format=csv&author=nope", "author"),
+        ("?format=csv&status=nope", "status"),
+    ],
+)
+def test_export_errors_are_json(api, tags, query, code):
+    response = api.get(f"/api/export/{query}")
+    assert response.status_code == 400
+    assert response.json()["code"] == code and response.json()["detail"]
+
+
+def test_export_reads_in_chunks_with_a_constant_number_of_queries(
+    api, article, alice, bob, django_assert_max_num_queries
+):
+    for _ in range(30):
+        annotation = factories.annotate(article, alice, "Officials")
+        Review.objects.create(annotation=annotation, reviewer=bob, verdict="agree")
+    # Per chunk: annotations, reviews, reviewers, proposed tags; plus the request's own.
+    with django_assert_max_num_queries(8):
+        lines = _body(api.get("/api/export/?format=jsonl")).splitlines()
+    assert len(lines) == 30
+
+
+def test_export_menu_template_links_every_format(article):
+    html = render_to_string("annotator/_export_menu.html", {"slug": article.slug})
+    for fmt in ("w3c", "jsonl", "doccano", "csv"):
+        assert f"/api/export/?format={fmt}&amp;article={article.slug}" in html
+    assert "<details" in html
