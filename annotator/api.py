@@ -23,7 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from annotator import export, serializers, services
+from annotator import export, history, serializers, services
 from annotator.models import Annotation, Tag
 from articles.api import get_article
 from articles.models import Article
@@ -318,16 +318,6 @@ class ArticleAnnotationViewSet(ContentLengthLimit, mixins.ListModelMixin, viewse
         return Response(body, status=status.HTTP_201_CREATED, headers=headers)
 
 
-def _action(record) -> str:
-    if record.history_type == "+":
-        return "created"
-    if record.history_type == "-":
-        return "deleted"
-    if record.history_change_reason in {"deleted", "restored"}:
-        return record.history_change_reason
-    return "changed"
-
-
 class AnnotationViewSet(ContentLengthLimit, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """One annotation. Changes need If-Match with the ETag from GET (optimistic locking)."""
 
@@ -385,13 +375,30 @@ class AnnotationViewSet(ContentLengthLimit, mixins.RetrieveModelMixin, viewsets.
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
-        request=None,
-        responses={200: serializers.AnnotationSerializer, **errors(400, 401, 403, 404)},
+        request=serializers.RestoreSerializer,
+        responses={
+            200: serializers.AnnotationSerializer,
+            **errors(400, 401, 403, 404),
+            412: CONDITIONAL_ERRORS[412],
+        },
     )
     @action(detail=True, methods=["post"])
     def restore(self, request, *args, **kwargs):
-        """Undo the soft delete of an annotation (its author or an admin)."""
-        annotation = services.annotation_restore(annotation=self.get_object(), actor=request.user)
+        """Undo the soft delete of an annotation, or with {"revision": N} return it to
+        revision N of its history (its author or an admin). If-Match is optional here;
+        when sent, a stale one is refused with 412."""
+        annotation = self.get_object()
+        body = serializers.RestoreSerializer(data=request.data or {})
+        body.is_valid(raise_exception=True)
+        version = (
+            _if_match_version(request, annotation) if request.headers.get("If-Match") else None
+        )
+        annotation = services.annotation_restore(
+            annotation=annotation,
+            actor=request.user,
+            revision=body.validated_data.get("revision"),
+            version=version,
+        )
         self._etag_for = annotation
         return Response(self.get_serializer(_annotations().get(pk=annotation.pk)).data)
 
@@ -417,7 +424,7 @@ class AnnotationViewSet(ContentLengthLimit, mixins.RetrieveModelMixin, viewsets.
             entries.append(
                 {
                     "revision": record.history_id,
-                    "action": _action(record),
+                    "action": history.action_of(record),
                     "user": record.history_user.username if record.history_user else None,
                     "at": record.history_date,
                     "version": record.version,

@@ -23,6 +23,11 @@ class AnnotationDeleteForm(forms.Form):
     version = forms.IntegerField(min_value=1)
 
 
+class AnnotationRestoreForm(forms.Form):
+    revision = forms.IntegerField(required=False, min_value=1)
+    version = forms.IntegerField(required=False, min_value=1)
+
+
 def first_error(form: forms.Form) -> str:
     for field, errors in form.errors.items():
         label = "" if field == "__all__" else f"{field}: "

@@ -256,3 +256,28 @@ def text_diff(old: str, new: str) -> list[tuple[str, str]]:
         if j2 > j1:
             pieces.append(("insert", "".join(b[j1:j2])))
     return pieces
+
+
+def mark_restorable(revisions: list[Revision], user) -> None:
+    """Set `rev.restore` to what `user` may do from this revision: "undo" a delete,
+    return the annotation "to" this revision, bring a "comment" back, or "" (nothing).
+
+    Only authors and admins restore. Two queries, for the current annotations and
+    comments on the page.
+    """
+    ids = {kind: {r.object_id for r in revisions if r.kind == kind} for kind in KINDS}
+    current = {
+        "annotation": Annotation.objects.in_bulk(ids["annotation"]),
+        "comment": Comment.objects.in_bulk(ids["comment"]),
+    }
+    for rev in revisions:
+        rev.restore = ""
+        now = current.get(rev.kind, {}).get(rev.object_id)
+        if now is None or not (user.is_staff or user.pk == now.author_id):
+            continue
+        if rev.kind == "comment":
+            rev.restore = "comment" if now.is_deleted and rev.action == "deleted" else ""
+        elif rev.action == "deleted":
+            rev.restore = "undo" if now.is_deleted and rev.record.version == now.version else ""
+        elif rev.record.deleted_at is None and rev.record.version != now.version:
+            rev.restore = "to"

@@ -90,3 +90,12 @@ class ImportResultSerializer(serializers.Serializer):
     created = serializers.IntegerField()
     skipped = serializers.IntegerField(help_text="Records already present, left alone.")
     articles_created = serializers.IntegerField()
+
+
+class RestoreSerializer(serializers.Serializer):
+    revision = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text="A revision number from the annotation's history; omit to undo a delete.",
+    )

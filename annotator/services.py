@@ -354,22 +354,82 @@ def review_set(
     return review
 
 
-@transaction.atomic
-def annotation_restore(*, annotation: Annotation, actor) -> Annotation:
-    """Undo the soft delete of an annotation, so it is back on the page.
+# Restore (issue 6) ------------------------------------------------------------------------
 
-    Preconditions: the annotation is deleted; `actor` is its author or an admin (staff).
-    Raises PermissionDenied for anyone else, ValidationError when it is not deleted.
+
+def _can_restore(actor, author_id: int) -> bool:
+    return actor.is_authenticated and (actor.pk == author_id or actor.is_staff)
+
+
+@transaction.atomic
+def annotation_restore(*, annotation: Annotation, actor, revision=None, version=None) -> Annotation:
+    """Undo the soft delete of an annotation, or return it to an earlier revision.
+
+    Without `revision`, the annotation must be deleted and comes back as it was. With
+    `revision` (a history id of this annotation whose state was not deleted), its tag and
+    note come back and, if it is deleted, so does the annotation. Either way the restore
+    is itself a new revision, and the version goes up.
+
+    Preconditions: `actor` is the author or an admin (staff); `version`, when given, is
+    current. Raises PermissionDenied, ValidationError or StaleVersion.
     """
     current = Annotation.objects.select_for_update().get(pk=annotation.pk)
-    if not (actor.is_authenticated and (actor.pk == current.author_id or actor.is_staff)):
+    if not _can_restore(actor, current.author_id):
         raise PermissionDenied("Only the author or an admin can restore this annotation.")
-    if not current.is_deleted:
-        raise ValidationError(
-            "This annotation is not deleted; there is nothing to restore.", code="not_deleted"
-        )
+    if version is not None and int(version) != current.version:
+        raise StaleVersion(current)
+    if revision is None:
+        if not current.is_deleted:
+            raise ValidationError(
+                "This annotation is not deleted; there is nothing to restore.",
+                code="not_deleted",
+            )
+        reason = "restored"
+    else:
+        old = _revision_of(current, revision)
+        current.tag_id, current.note = old.tag_id, old.note
+        reason = f"restored to revision {old.history_id}"
     current.deleted_at = None
     current.version += 1
+    current._history_user = actor
+    current._change_reason = reason
+    current.save()
+    return current
+
+
+def _revision_of(annotation: Annotation, revision):
+    try:
+        number = int(revision)
+    except (TypeError, ValueError):
+        raise ValidationError(
+            {"revision": "revision must be a whole number from the history."}, code="revision"
+        ) from None
+    old = annotation.history.filter(history_id=number).first()
+    if old is None:
+        raise ValidationError(
+            {"revision": f"Annotation {annotation.pk} has no revision {number}."},
+            code="revision",
+        )
+    if old.deleted_at is not None or old.history_type == "-":
+        raise ValidationError(
+            {"revision": f"Revision {number} is a deletion; restore an earlier one."},
+            code="revision",
+        )
+    return old
+
+
+@transaction.atomic
+def comment_restore(*, comment: Comment, actor) -> Comment:
+    """Bring a deleted comment back into its thread.
+
+    Preconditions: the comment is deleted; `actor` wrote it or is an admin (staff).
+    """
+    current = Comment.objects.select_for_update().get(pk=comment.pk)
+    if not _can_restore(actor, current.author_id):
+        raise PermissionDenied("Only its author or an admin can restore a comment.")
+    if not current.is_deleted:
+        raise ValidationError("This comment is not deleted.", code="not_deleted")
+    current.deleted_at = None
     current._history_user = actor
     current._change_reason = "restored"
     current.save()

@@ -21,6 +21,11 @@ annotation_urls = (
             views.annotation_delete,
             name="annotation_delete",
         ),
+        path(
+            "annotations/<int:annotation_id>/restore/",
+            views.annotation_restore,
+            name="annotation_restore",
+        ),
         path("guidelines/", views.guidelines, name="guidelines"),
         # History (issue 6)
         path(
@@ -48,6 +53,11 @@ annotation_urls = (
             "comments/<int:comment_id>/edit/",
             views_discussion.comment_update,
             name="comment_update",
+        ),
+        path(
+            "comments/<int:comment_id>/restore/",
+            views_discussion.comment_restore,
+            name="comment_restore",
         ),
         path(
             "comments/<int:comment_id>/delete/",

@@ -1,6 +1,8 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
@@ -62,6 +64,16 @@ def annotation_create(request: HtmxHttpRequest, slug: str):
     return _reader_or_redirect(request, article, status=201 if request.htmx else 302)
 
 
+def _edit_form(request, annotation, *, conflict=None, status=200):
+    context = {"annotation": annotation, "tags": Tag.objects.all(), "conflict": conflict}
+    if not request.htmx:
+        return render(request, "annotator/annotation_form.html", context, status=status)
+    response = render(request, "annotator/annotation_form.html#edit-form", context, status=status)
+    if status != 200:
+        response = reswap(retarget(response, f"#ann-edit-{annotation.pk}"), "innerHTML")
+    return response
+
+
 @require_http_methods(["GET", "POST"])
 def annotation_update(request: HtmxHttpRequest, annotation_id: int):
     annotation = _get_own_annotation(annotation_id)
@@ -69,25 +81,27 @@ def annotation_update(request: HtmxHttpRequest, annotation_id: int):
     if request.method == "GET":
         if not annotation.is_editable_by(request.user):
             raise PermissionDenied("Only the author can change this annotation.")
-        context = {"annotation": annotation, "tags": Tag.objects.all()}
-        template = "annotator/annotation_form.html"
-        return render(request, f"{template}#edit-form" if request.htmx else template, context)
+        return _edit_form(request, annotation)
     target = f"#ann-error-{annotation.pk}"
     form = forms.AnnotationUpdateForm(request.POST)
     if not form.is_valid():
         return _error(request, article, forms.first_error(form), target)
+    data = form.cleaned_data
     try:
         services.annotation_update(
             annotation=annotation,
             actor=request.user,
-            version=form.cleaned_data["version"],
-            tag=form.cleaned_data["tag"],
-            note=form.cleaned_data["note"],
+            version=data["version"],
+            tag=data["tag"],
+            note=data["note"],
         )
     except PermissionDenied as error:
         return _error(request, article, str(error), target, status=403)
     except services.StaleVersion as error:
-        return _error(request, article, _message(error), target, status=409)
+        # Show what changed meanwhile beside what this person meant to save, so the
+        # change can be applied again on top of the current version.
+        conflict = {"message": _message(error), "tag": data["tag"], "note": data["note"]}
+        return _edit_form(request, error.current, conflict=conflict, status=409)
     except ValidationError as error:
         return _error(request, article, _message(error), target)
     return _reader_or_redirect(request, article)
@@ -102,7 +116,7 @@ def annotation_delete(request: HtmxHttpRequest, annotation_id: int):
     if not form.is_valid():
         return _error(request, article, forms.first_error(form), target)
     try:
-        services.annotation_delete(
+        deleted = services.annotation_delete(
             annotation=annotation, actor=request.user, version=form.cleaned_data["version"]
         )
     except PermissionDenied as error:
@@ -111,7 +125,48 @@ def annotation_delete(request: HtmxHttpRequest, annotation_id: int):
         return _error(request, article, _message(error), target, status=409)
     except ValidationError as error:
         return _error(request, article, _message(error), target)
-    return _reader_or_redirect(request, article)
+    if request.htmx:
+        context = reader_context(request, article) | {"undo": deleted}
+        return render(request, "articles/article_detail.html#reader", context)
+    messages.success(
+        request, "Annotation deleted. It stays in the history, where you can restore it."
+    )
+    return redirect(article)
+
+
+def _back(request: HtmxHttpRequest, default: str) -> str:
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return default
+
+
+@require_POST
+def annotation_restore(request: HtmxHttpRequest, annotation_id: int):
+    """Undo a delete, or (with `revision`) return an annotation to an earlier revision."""
+    annotation = get_object_or_404(Annotation.objects.select_related("article"), pk=annotation_id)
+    article = annotation.article
+    back = _back(request, reverse("annotator:article_history", args=[article.slug]))
+    form = forms.AnnotationRestoreForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, forms.first_error(form))
+        return redirect(back)
+    try:
+        restored = services.annotation_restore(
+            annotation=annotation,
+            actor=request.user,
+            revision=form.cleaned_data["revision"],
+            version=form.cleaned_data["version"],
+        )
+    except PermissionDenied as error:
+        return _error(request, article, str(error), "#reader-notice", status=403)
+    except ValidationError as error:  # StaleVersion included
+        return _error(request, article, _message(error), "#reader-notice", status=409)
+    if request.htmx:
+        return _reader_or_redirect(request, article)
+    what = restored.history.first().history_change_reason
+    messages.success(request, f"Annotation “{restored.short_quote}” {what}.")
+    return redirect(back)
 
 
 @require_GET

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, retarget, trigger_client_event
 
@@ -67,6 +68,9 @@ def thread_context(request: HtmxHttpRequest, annotation: Annotation) -> dict:
     for comment in comments:
         comment.html = "" if comment.is_deleted else markdown.render(comment.body, known)
         comment.can_edit = comment.is_editable_by(request.user)
+        comment.can_restore = comment.is_deleted and (
+            comment.author_id == request.user.pk or request.user.is_staff
+        )
         comment.thread_replies = replies.setdefault(comment.pk, [])
         if comment.parent_id is None:
             top.append(comment)
@@ -162,6 +166,22 @@ def comment_delete(request: HtmxHttpRequest, comment_id: int):
     return _own_comment_action(
         request, comment_id, lambda c: services.comment_delete(comment=c, actor=request.user)
     )
+
+
+@require_POST
+def comment_restore(request: HtmxHttpRequest, comment_id: int):
+    response = _own_comment_action(
+        request, comment_id, lambda c: services.comment_restore(comment=c, actor=request.user)
+    )
+    # From the history page, go back there rather than to the thread.
+    back = request.POST.get("next", "")
+    if response.status_code == 302 and url_has_allowed_host_and_scheme(
+        back, {request.get_host()}, request.is_secure()
+    ):
+        if not messages.get_messages(request):
+            messages.success(request, "Comment restored.")
+        return redirect(back)
+    return response
 
 
 # Review ---------------------------------------------------------------------------------

@@ -59,6 +59,7 @@ def article_history(request: HtmxHttpRequest, slug: str):
         cursor=request.GET.get("cursor"),
         limit=PAGE,
     )
+    history.mark_restorable(revisions, request.user)
     query = request.GET.copy()
     query.pop("cursor", None)
     if cursor:
