@@ -32,6 +32,14 @@ class AnnotationAdmin(SimpleHistoryAdmin):
     def has_add_permission(self, request):
         return False
 
+    def save_model(self, request, obj, form, change):
+        # A moderator's edit is a new version too, so clients holding the old ETag
+        # cannot overwrite it unknowingly.
+        if change and form.changed_data:
+            obj.version += 1
+            obj._change_reason = "changed in admin"
+        super().save_model(request, obj, form, change)
+
 
 @admin.register(Comment)
 class CommentAdmin(SimpleHistoryAdmin):
