@@ -239,7 +239,15 @@ def _csv(queryset, base_url) -> Iterator[str]:
     yield line(CSV_COLUMNS)
     for annotation in _rows(queryset, reviews=True):
         record = annotation_record(annotation)
-        yield line([record[column] for column in CSV_COLUMNS])
+        yield line([_spreadsheet_safe(record[column]) for column in CSV_COLUMNS])
+
+
+def _spreadsheet_safe(value):
+    # A cell starting with = + - @ (or a tab or carriage return) runs as a formula in
+    # spreadsheets; a leading apostrophe shows it as the text it is (OWASP's advice).
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
 def _w3c(queryset, base_url, *, export_id: str) -> Iterator[str]:

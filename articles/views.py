@@ -57,7 +57,14 @@ def article_list(request: HtmxHttpRequest):
     for article in articles:
         counts = [(tag, per_tag.get((article.pk, tag.key), 0)) for tag in tags]
         last = max(filter(None, [article.last_annotated, article.modified]))
-        rows.append({"article": article, "counts": counts, "last_activity": last})
+        rows.append(
+            {
+                "article": article,
+                "counts": counts,
+                "last_activity": last,
+                "export_query": urlencode({"article": article.slug}),
+            }
+        )
     return render(request, "articles/article_list.html", {"rows": rows, "tags": tags})
 
 
@@ -133,6 +140,11 @@ def reader_context(request: HtmxHttpRequest, article: Article) -> dict:
         "status_choices": STATUS_FILTERS,
         "is_filtered": bool(filters),
         "review": review_summary(article, annotations, tags),
+        # The export takes the same filters, except "needs my review", which is personal.
+        "export_query": urlencode(
+            {"article": article.slug}
+            | {k: v for k, v in filters.items() if (k, v) != ("status", NEEDS_MY_REVIEW)}
+        ),
         "text_html": render_text(article.text, shown, underline),
         # Without JavaScript, "Show more" reloads the page with a longer list.
         **_list_page(request, shown, filters, end=(_int_param(request, "offset") or 0) + LIST_PAGE),

@@ -3,7 +3,6 @@ import io
 import json
 
 import pytest
-from django.template.loader import render_to_string
 from rest_framework.test import APIClient
 
 from annotator import export, services
@@ -179,8 +178,32 @@ def test_export_reads_in_chunks_with_a_constant_number_of_queries(
     assert len(lines) == 30
 
 
-def test_export_menu_template_links_every_format(article):
-    html = render_to_string("annotator/_export_menu.html", {"slug": article.slug})
+def test_download_menus_link_every_format_with_the_pages_filters(client, article, alice):
+    client.force_login(alice)
+    listing = client.get("/").content.decode()
+    reader = client.get(f"{article.get_absolute_url()}?tag=fact&author=bob").content.decode()
+    mine = client.get(f"{article.get_absolute_url()}?status=needs-review").content.decode()
     for fmt in ("w3c", "jsonl", "doccano", "csv"):
-        assert f"/api/export/?format={fmt}&amp;article={article.slug}" in html
-    assert "<details" in html
+        assert f'href="/api/export/?format={fmt}"' in listing  # everything
+        assert f'/api/export/?format={fmt}&amp;article={article.slug}"' in listing
+        assert f"?format={fmt}&amp;article={article.slug}&amp;tag=fact&amp;author=bob" in reader
+        assert f'?format={fmt}&amp;article={article.slug}"' in mine  # personal filter dropped
+    assert "Download filtered annotations" in reader
+
+
+def test_csv_cells_never_run_as_spreadsheet_formulas(tags, alice):
+    import csv
+    import io
+
+    from annotator import export
+
+    text = '=HYPERLINK("http://evil.example","click") and +1 and @SUM(A1) plain'
+    article = factories.make_article(created_by=alice, title="Formulas", text=text)
+    factories.annotate(article, alice, text[:44], "fact", note="-2+3")
+    factories.annotate(article, alice, "plain", "fact")
+    queryset = export.export_queryset()
+    body = "".join(export.export_stream("csv", queryset, base_url="http://testserver"))
+    rows = list(csv.DictReader(io.StringIO(body)))
+    assert rows[0]["quote"].startswith("'=HYPERLINK(")
+    assert rows[0]["note"] == "'-2+3"
+    assert rows[1]["quote"] == "plain"
