@@ -59,3 +59,46 @@ def test_racing_edits_never_lose_an_accepted_change(tags, alice):
         (v + 2, note) for v, note in enumerate(winners)
     ]
     assert all(h.history_user == alice for h in changes)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_api_clients_over_http_one_wins_per_version(live_server, tags, alice):
+    """Several HTTP clients PATCH the same ETag at once through the running server."""
+    import httpx
+    from rest_framework.authtoken.models import Token
+
+    article = factories.make_article(created_by=alice)
+    a = factories.annotate(article, alice, "shameful waste", "opinion")
+    token = Token.objects.create(user=alice).key
+    headers = {"Authorization": f"Token {token}"}
+    url = f"{live_server.url}/api/annotations/{a.pk}/"
+    accepted = []
+    for round_ in range(ROUNDS):
+        etag = httpx.get(url, headers=headers).headers["ETag"]
+        barrier = threading.Barrier(CLIENTS)
+        responses = [None] * CLIENTS
+
+        def patch(i, etag=etag, barrier=barrier, responses=responses, round_=round_):
+            with httpx.Client(headers=headers, timeout=30) as client:
+                barrier.wait()
+                responses[i] = client.patch(
+                    url, json={"note": f"round {round_} client {i}"}, headers={"If-Match": etag}
+                )
+
+        threads = [threading.Thread(target=patch, args=(i,)) for i in range(CLIENTS)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        codes = sorted(r.status_code for r in responses)
+        assert codes == [200] + [412] * (CLIENTS - 1), [r.text for r in responses]
+        winner = next(r for r in responses if r.status_code == 200)
+        losers = [r for r in responses if r.status_code == 412]
+        assert all(r.headers["ETag"] == winner.headers["ETag"] for r in losers)
+        assert all(r.json()["code"] for r in losers)
+        accepted.append(winner.json()["note"])
+
+    a.refresh_from_db()
+    assert a.note == accepted[-1] and a.version == ROUNDS + 1
+    notes = list(a.history.filter(history_type="~").order_by("history_id").values_list("note"))
+    assert [n for (n,) in notes] == accepted
