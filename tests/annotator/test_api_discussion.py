@@ -358,7 +358,7 @@ def test_nobody_reviews_their_own_annotation(api, annotation):
 @pytest.mark.parametrize(
     ("payload", "code", "field"),
     [
-        ({"verdict": "disagree", "proposed_tag": "rumour"}, "tag", "tag"),
+        ({"verdict": "disagree", "proposed_tag": "rumour"}, "proposed_tag", "proposed_tag"),
         ({"verdict": "disagree", "proposed_tag": "fact"}, "proposed_tag", "proposed_tag"),
         ({"verdict": "maybe"}, "invalid_choice", "verdict"),
         ({}, "required", "verdict"),
@@ -379,7 +379,10 @@ def test_a_review_error_leaves_the_earlier_review_alone(bob_api, annotation, bob
     before = _written()
     url = f"/api/annotations/{annotation.pk}/review/"
     response = bob_api.put(url, {"verdict": "disagree", "proposed_tag": "rumour"}, format="json")
-    _assert_error(response, 400, "tag")
+    body = _assert_error(response, 400, "proposed_tag")
+    assert body["detail"] == (
+        "proposed_tag: There is no tag called 'rumour'. Use one of: fact, opinion, speculation."
+    )
     assert Review.objects.get().verdict == "agree"
     assert _written() == before
 
