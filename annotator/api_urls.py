@@ -5,14 +5,18 @@ from django.urls import path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from annotator import api
+from annotator import api, api_discussion
 from articles.api import ArticleViewSet
 
 router = DefaultRouter()
 router.register("articles", ArticleViewSet, basename="article")
 router.register("annotations", api.AnnotationViewSet, basename="annotation")
+router.register("comments", api_discussion.CommentViewSet, basename="comment")
 
 article_annotations = api.ArticleAnnotationViewSet.as_view({"get": "list", "post": "create"})
+annotation_comments = api_discussion.AnnotationCommentViewSet.as_view(
+    {"get": "list", "post": "create"}
+)
 
 api_urls = [
     path("token/", api.TokenView.as_view(), name="token"),
@@ -20,6 +24,13 @@ api_urls = [
         "articles/<str:slug>/annotations/",
         article_annotations,
         name="article_annotations",
+    ),
+    # <str:pk>, so "/annotations/abc/comments/" is a JSON 404 from the view, not Django's HTML.
+    path("annotations/<str:pk>/comments/", annotation_comments, name="annotation_comments"),
+    path(
+        "annotations/<str:pk>/review/",
+        api_discussion.AnnotationReviewView.as_view(),
+        name="annotation_review",
     ),
     path("export/", api.ExportView.as_view(), name="export"),
     path("import/", api.ImportView.as_view(), name="import"),

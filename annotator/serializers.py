@@ -1,6 +1,14 @@
 from rest_framework import serializers
 
-from annotator.models import NOTE_MAX_LENGTH, Annotation
+from annotator import markdown
+from annotator.models import (
+    COMMENT_MAX_LENGTH,
+    NOTE_MAX_LENGTH,
+    REASON_MAX_LENGTH,
+    Annotation,
+    Comment,
+    Review,
+)
 from articles.services import TEXT_MAX_LENGTH
 
 
@@ -98,4 +106,112 @@ class RestoreSerializer(serializers.Serializer):
         min_value=1,
         max_value=2**31 - 1,
         help_text="A revision number from the annotation's history; omit to undo a delete.",
+    )
+
+
+# Discussion and review -----------------------------------------------------------------------
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    """A comment as the thread shows it. A deleted comment keeps its place in the thread
+    but loses its text and author here, as on the page; history keeps both."""
+
+    author = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="null when deleted."
+    )
+    parent = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="The comment this replies to; null at the top."
+    )
+    body = serializers.CharField(read_only=True, help_text="Markdown as written; '' when deleted.")
+    body_html = serializers.SerializerMethodField(
+        help_text="The body rendered from Markdown and sanitised; '' when deleted."
+    )
+    edited = serializers.SerializerMethodField(help_text="The author changed the body.")
+    deleted = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Comment
+        fields = [
+            "id", "annotation", "parent", "author", "body", "body_html",
+            "created", "modified", "edited", "edited_at", "deleted",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_body_html(self, comment) -> str:
+        if comment.is_deleted:
+            return ""
+        # The view passes the user names that exist, so only real people become links.
+        return markdown.render(comment.body, self.context.get("known_usernames"))
+
+    def get_edited(self, comment) -> bool:
+        return comment.edited_at is not None
+
+    def get_deleted(self, comment) -> bool:
+        return comment.is_deleted
+
+    def to_representation(self, comment):
+        data = super().to_representation(comment)
+        if comment.is_deleted:
+            data["body"] = ""
+            data["author"] = None
+        return data
+
+
+class CommentCreateSerializer(serializers.Serializer):
+    # Emptiness and length are the service's rules (the same sentences as the pages).
+    body = TextField(
+        allow_blank=True,
+        help_text=f"Markdown; not empty, at most {COMMENT_MAX_LENGTH:,} characters once trimmed. "
+        "`@name` mentions that person.",
+    )
+    parent = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text="Reply to this comment of the same thread. A reply to a reply joins its "
+        "parent's replies (one level).",
+    )
+
+
+class CommentUpdateSerializer(serializers.Serializer):
+    body = TextField(
+        allow_blank=True,
+        help_text=f"Markdown; not empty, at most {COMMENT_MAX_LENGTH:,} characters once trimmed.",
+    )
+
+
+class ReviewSerializer(serializers.ModelSerializer):
+    annotation = serializers.PrimaryKeyRelatedField(read_only=True)
+    reviewer = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, help_text="User name."
+    )
+    proposed_tag = serializers.SlugRelatedField(
+        slug_field="key", read_only=True, allow_null=True, help_text="Tag key, or null."
+    )
+
+    class Meta:
+        model = Review
+        fields = [
+            "annotation", "reviewer", "verdict", "proposed_tag", "comment", "created", "modified",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class ReviewSetSerializer(serializers.Serializer):
+    verdict = serializers.ChoiceField(
+        choices=Review.Verdict.choices,
+        error_messages={"invalid_choice": "Choose a verdict: agree or disagree."},
+    )
+    proposed_tag = TextField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        max_length=32,
+        help_text="With disagree: the tag key you would use instead. Ignored with agree.",
+    )
+    comment = TextField(
+        required=False,
+        allow_blank=True,
+        help_text=f"Your reason, at most {REASON_MAX_LENGTH:,} characters once trimmed.",
     )

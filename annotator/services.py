@@ -39,15 +39,16 @@ class StaleVersion(ValidationError):
         )
 
 
-def _tag_by_key(key) -> Tag:
+def _tag_by_key(key, field: str = "tag") -> Tag:
+    # `field` names the input that held the key, so the API reports it under that name.
     if not isinstance(key, str) or not key:
-        raise ValidationError({"tag": "Choose a tag: fact, opinion or speculation."}, code="tag")
+        raise ValidationError({field: "Choose a tag: fact, opinion or speculation."}, code="tag")
     try:
         return Tag.objects.get(key=key)
     except Tag.DoesNotExist:
         known = ", ".join(Tag.objects.values_list("key", flat=True))
         raise ValidationError(
-            {"tag": f"There is no tag called {key!r}. Use one of: {known}."}, code="tag"
+            {field: f"There is no tag called {key!r}. Use one of: {known}."}, code="tag"
         ) from None
 
 
@@ -326,7 +327,7 @@ def review_set(
         )
     tag = None
     if verdict == Review.Verdict.DISAGREE and proposed_tag:
-        tag = _tag_by_key(proposed_tag)
+        tag = _tag_by_key(proposed_tag, field="proposed_tag")
         if tag.pk == current.tag_id:
             raise ValidationError(
                 {

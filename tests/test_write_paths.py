@@ -58,6 +58,10 @@ WRITE_PATHS = [
     "api:annotation-detail (DELETE)",
     "api:annotation-restore",
     "api:import",
+    "api:annotation_comments",
+    "api:comment-detail",
+    "api:comment-detail (DELETE)",
+    "api:annotation_review",
 ]
 
 
@@ -184,6 +188,26 @@ def _pages(client, w, alice, bob, admin_user):
                 "/api/import/?format=doccano",
                 json.dumps({"text": a.text, "label": [[0, 9, "fact"]]}),
                 content_type="application/json",
+            ),
+            bob,
+        ),
+        "api:annotation_comments": lambda: (
+            _api(bob).post(
+                f"/api/annotations/{theirs.pk}/comments/", {"body": "Ok"}, format="json"
+            ),
+            bob,
+        ),
+        "api:comment-detail": lambda: (
+            _api(alice).patch(f"/api/comments/{comment.pk}/", {"body": "Sure."}, format="json"),
+            alice,
+        ),
+        "api:comment-detail (DELETE)": lambda: (
+            _api(alice).delete(f"/api/comments/{comment.pk}/"),
+            alice,
+        ),
+        "api:annotation_review": lambda: (
+            _api(bob).put(
+                f"/api/annotations/{mine.pk}/review/", {"verdict": "agree"}, format="json"
             ),
             bob,
         ),
