@@ -219,6 +219,84 @@
     }
   });
 
+  // Keyboard selection. With the text focused (Tab), ArrowRight and ArrowLeft select the
+  // next or previous word, Shift extends the selection word by word, and the picker's
+  // keys then tag it, so a person never needs the mouse.
+  const words = [];
+  for (let i = 0; i < codePoints.length; ) {
+    while (i < codePoints.length && isSpace(codePoints[i])) i++;
+    const start = i;
+    while (i < codePoints.length && !isSpace(codePoints[i])) i++;
+    if (i > start) words.push([start, i]);
+  }
+  let anchorWord = null;
+  let focusWord = null;
+  let keyboardMode = false;
+
+  // The DOM point of a code-point offset: the run that holds it, and the UTF-16 offset in
+  // its text. An end offset at a run's edge belongs to the run before.
+  function domPoint(offset, side) {
+    const segs = segments();
+    let seg = null;
+    for (let lo = 0, hi = segs.length - 1; lo <= hi; ) {
+      const mid = (lo + hi) >> 1;
+      const start = Number(segs[mid].dataset.start);
+      const end = start + cpLength(segs[mid].textContent);
+      const inside = side === "end" ? start < offset && offset <= end : start <= offset && offset < end;
+      if (inside) {
+        seg = segs[mid];
+        break;
+      }
+      if (offset < start || (side === "end" && offset === start)) hi = mid - 1;
+      else lo = mid + 1;
+    }
+    if (!seg) return null;
+    const node = seg.firstChild;
+    let units = 0;
+    for (let n = offset - Number(seg.dataset.start); n > 0; n--) {
+      units += node.data.codePointAt(units) > 0xffff ? 2 : 1;
+    }
+    return [node, units];
+  }
+
+  function selectWords() {
+    const [lo, hi] = anchorWord <= focusWord ? [anchorWord, focusWord] : [focusWord, anchorWord];
+    const start = domPoint(words[lo][0], "start");
+    const end = domPoint(words[hi][1], "end");
+    if (!start || !end) return;
+    window.getSelection().setBaseAndExtent(start[0], start[1], end[0], end[1]);
+    const found = selectionOffsets();
+    if (found) openPicker(found);
+    const edge = (anchorWord <= focusWord ? end : start)[0].parentElement;
+    edge.scrollIntoView({ block: "nearest" });
+  }
+
+  document.addEventListener("keydown", (event) => {
+    if (event.target.id !== "article-text" || !words.length) return;
+    if (event.key !== "ArrowRight" && event.key !== "ArrowLeft") return;
+    event.preventDefault();
+    keyboardMode = true;
+    const step = event.key === "ArrowRight" ? 1 : -1;
+    const clamp = (n) => Math.max(0, Math.min(words.length - 1, n));
+    if (focusWord === null) {
+      anchorWord = focusWord = step > 0 ? 0 : words.length - 1;
+    } else if (event.shiftKey) {
+      focusWord = clamp(focusWord + step);
+    } else {
+      anchorWord = focusWord = clamp(focusWord + step);
+    }
+    selectWords();
+  });
+
+  document.body.addEventListener("htmx:afterSettle", (event) => {
+    // After a keyboard save the text is new: give it focus back and go on from there.
+    if (keyboardMode && event.detail.target && event.detail.target.id === "reader") {
+      const text = document.getElementById("article-text");
+      if (text) text.focus({ preventScroll: true });
+      if (focusWord !== null) anchorWord = focusWord;
+    }
+  });
+
   // A saved annotation replaces the reader; close the picker and forget the selection.
   document.body.addEventListener("htmx:afterRequest", (event) => {
     if (event.detail.elt === form && event.detail.successful) {

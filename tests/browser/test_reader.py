@@ -218,3 +218,28 @@ def test_clicking_a_highlight_beyond_the_listed_page_loads_its_item(
     page.locator(f'#article-text mark[data-ids="{last.pk}"]').click()
     expect(page.locator(f"#ann-{last.pk}")).to_have_class("ann-item is-active")
     expect(page.locator(".ann-item")).to_have_count(130)
+
+
+def test_select_and_tag_with_the_keyboard_alone(page, live_server, sign_in, article, alice):
+    sign_in(alice)
+    _open(page, live_server, article)
+    page.locator("#article-text").focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")  # Officials, said, the
+    page.keyboard.press("Shift+ArrowRight")  # + bridge
+    page.keyboard.press("Shift+ArrowRight")  # + opened
+    expect(page.locator("#picker-quote")).to_have_text("the bridge opened")
+    page.keyboard.press("f")
+    expect(page.locator("#article-text mark.tag-fact")).to_have_text("the bridge opened")
+    expect(page.locator("#article-text")).to_be_focused()
+    a = Annotation.objects.get()
+    assert (a.quote, a.tag.key) == ("the bridge opened", "fact")
+    # Going on from there: the next word, then back across a paragraph edge.
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("#picker-quote")).to_have_text("It")
+    page.keyboard.press("Shift+ArrowLeft")
+    expect(page.locator("#picker-quote")).to_have_text("2019.\n\nIt")
+    page.keyboard.press("Escape")
+    expect(page.locator("#picker")).to_be_hidden()
