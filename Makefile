@@ -5,7 +5,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test setup install demo lint check bench screenshot clean
+.PHONY: run test setup install lint check bench clean
 
 $(VENV)/.installed: pyproject.toml
 	@interpreter=$$(scripts/find-python.sh) || exit 1; \
@@ -36,6 +36,7 @@ check: install
 
 bench: install
 	$(PY) bench/reader_page.py
+	$(PY) bench/api_load.py
 
 clean:
 	rm -rf $(VENV) staticfiles
