@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from simple_history.models import HistoricalRecords
 
@@ -59,14 +59,19 @@ class AnnotationQuerySet(models.QuerySet):
         return self.annotate(comment_count=Coalesce(Subquery(live_comments), 0))
 
     def filter_status(self, status: str):
-        """Filter a with_status() queryset by derived status."""
-        if status == Annotation.Status.DISPUTED:
-            return self.filter(disagree_count__gt=0)
-        if status == Annotation.Status.ACCEPTED:
-            return self.filter(disagree_count=0, agree_count__gt=0)
-        if status == Annotation.Status.PENDING:
-            return self.filter(disagree_count=0, agree_count=0)
-        return self
+        """Only annotations whose derived status is `status` (pending, accepted, disputed).
+
+        Works with or without with_status(): it asks about reviews with EXISTS.
+        """
+        reviews = Review.objects.filter(annotation=OuterRef("pk"))
+        disagreed = Exists(reviews.filter(verdict=Review.Verdict.DISAGREE))
+        agreed = Exists(reviews.filter(verdict=Review.Verdict.AGREE))
+        conditions = {
+            Annotation.Status.PENDING: ~Exists(reviews),
+            Annotation.Status.ACCEPTED: agreed & ~disagreed,
+            Annotation.Status.DISPUTED: disagreed,
+        }
+        return self.filter(conditions[status])
 
 
 class Annotation(models.Model):

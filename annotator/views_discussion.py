@@ -209,7 +209,9 @@ def review_set(request: HtmxHttpRequest, annotation_id: int):
         return _after_thread_change(request, annotation_id, "#reviews")
     if not request.htmx:
         return redirect(back)
-    return render(request, "annotator/review_queue.html#queue", queue_context(request, "todo"))
+    return render(
+        request, "annotator/review_queue.html#queue", queue_context(request, "unreviewed")
+    )
 
 
 _SENTENCE_START = re.compile(r"[.!?][\"'”’)\]]*\s+|\n")
@@ -237,7 +239,7 @@ def sentence_context(text: str, start: int, end: int, limit: int = CONTEXT_LIMIT
 
 def queue_context(request: HtmxHttpRequest, tab: str) -> dict:
     user = request.user
-    todo = (
+    unreviewed = (
         Annotation.objects.live()
         .exclude(author=user)
         .exclude(reviews__reviewer=user)
@@ -254,7 +256,7 @@ def queue_context(request: HtmxHttpRequest, tab: str) -> dict:
     )
     context = {
         "tab": tab,
-        "remaining": todo.count(),
+        "remaining": unreviewed.count(),
         "disputed_count": disputed.count(),
         "tags": list(Tag.objects.all()),
     }
@@ -271,7 +273,7 @@ def queue_context(request: HtmxHttpRequest, tab: str) -> dict:
             )[:DISPUTED_PAGE_SIZE]
         )
     else:
-        items = list(todo[:QUEUE_PAGE_SIZE])
+        items = list(unreviewed[:QUEUE_PAGE_SIZE])
         for item in items:
             item.before, item.after = sentence_context(item.article.text, item.start, item.end)
         context["items"] = items
@@ -280,7 +282,7 @@ def queue_context(request: HtmxHttpRequest, tab: str) -> dict:
 
 @require_GET
 def review_queue(request: HtmxHttpRequest):
-    tab = "disputed" if request.GET.get("tab") == "disputed" else "todo"
+    tab = "disputed" if request.GET.get("tab") == "disputed" else "unreviewed"
     context = queue_context(request, tab)
     if request.htmx and not request.htmx.history_restore_request:
         return render(request, "annotator/review_queue.html#queue", context)
