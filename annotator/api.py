@@ -23,7 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from annotator import export, history, serializers, services
+from annotator import export, history, imports, serializers, services
 from annotator.models import Annotation, Tag
 from articles.api import get_article
 from articles.models import Article
@@ -497,7 +497,7 @@ class ImportView(ContentLengthLimit, APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("format", str, enum=list(export.IMPORT_FORMATS), required=True)
+            OpenApiParameter("format", str, enum=list(imports.IMPORT_FORMATS), required=True)
         ],
         request={
             "application/ld+json": OpenApiTypes.OBJECT,
@@ -507,12 +507,12 @@ class ImportView(ContentLengthLimit, APIView):
     )
     def post(self, request):
         fmt = request.query_params.get("format", "")
-        if fmt not in export.IMPORT_FORMATS:
+        if fmt not in imports.IMPORT_FORMATS:
             raise django_exceptions.ValidationError(
-                f"Choose an import format: {', '.join(export.IMPORT_FORMATS)}.", code="format"
+                f"Choose an import format: {', '.join(imports.IMPORT_FORMATS)}.", code="format"
             )
-        records = export.PARSERS[fmt](request._request.body)
-        result = export.import_records(records, actor=request.user)
+        records = imports.PARSERS[fmt](request._request.body)
+        result = imports.import_records(records, actor=request.user)
         return Response(
             serializers.ImportResultSerializer(result).data, status=status.HTTP_201_CREATED
         )
