@@ -1,5 +1,7 @@
 """The reader in a real Chromium: select with the mouse, tag, see everyone's tags."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -243,3 +245,42 @@ def test_select_and_tag_with_the_keyboard_alone(page, live_server, sign_in, arti
     expect(page.locator("#picker-quote")).to_have_text("2019.\n\nIt")
     page.keyboard.press("Escape")
     expect(page.locator("#picker")).to_be_hidden()
+
+
+def test_a_stale_edit_shows_the_other_change_and_applies_mine_again(
+    page, live_server, sign_in, article, alice
+):
+    from annotator import services
+
+    a = factories.annotate(article, alice, "shameful waste", "opinion", note="first")
+    sign_in(alice)
+    _open(page, live_server, article)
+    item = page.locator(f"#ann-{a.pk}")
+    item.get_by_role("link", name="Edit").click()
+    item.get_by_label("Note").fill("my careful note")
+    # Meanwhile the same annotation changes elsewhere (another tab, or the API).
+    services.annotation_update(annotation=a, actor=alice, version=1, tag="speculation")
+    item.get_by_role("button", name="Save").click()
+    conflict = item.locator(".conflict")
+    expect(conflict).to_contain_text("changed by alice meanwhile")
+    expect(conflict).to_contain_text("Speculation")
+    expect(item.get_by_label("Note")).to_have_value("my careful note")
+    item.get_by_role("button", name="Apply my change again").click()
+    expect(page.locator(f"#ann-{a.pk} .ann-item__note")).to_have_text("my careful note")
+    expect(page.locator("#article-text mark")).to_have_class(re.compile(r"tag-opinion"))
+    a.refresh_from_db()
+    assert (a.tag.key, a.note, a.version) == ("opinion", "my careful note", 3)
+
+
+def test_delete_then_undo_from_the_reader(page, live_server, sign_in, article, alice):
+    a = factories.annotate(article, alice, "shameful waste", "opinion")
+    sign_in(alice)
+    _open(page, live_server, article)
+    page.locator(f"#ann-{a.pk}").get_by_role("link", name="Edit").click()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator(f"#ann-{a.pk}").get_by_role("button", name="Delete").click()
+    expect(page.locator("#article-text mark")).to_have_count(0)
+    page.locator("#reader-notice").get_by_role("button", name="Undo").click()
+    expect(page.locator("#article-text mark")).to_have_text("shameful waste")
+    a.refresh_from_db()
+    assert a.deleted_at is None and a.history.first().history_change_reason == "restored"
