@@ -20,6 +20,7 @@ from rest_framework.decorators import action
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -235,11 +236,17 @@ class TokenView(ContentLengthLimit, APIView):
 
     permission_classes = [permissions.AllowAny]
     authentication_classes = []
-    throttle_classes = []
+    # Password guessing: a few tries a minute per address, then 429.
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "token"
 
     @extend_schema(
         request=serializers.TokenRequestSerializer,
-        responses={200: serializers.TokenSerializer, **errors(400, 413)},
+        responses={
+            200: serializers.TokenSerializer,
+            **errors(400, 413),
+            429: OpenApiResponse(serializers.ErrorSerializer, description="Too many tries."),
+        },
         auth=[],
     )
     def post(self, request):

@@ -173,6 +173,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 100,
     "EXCEPTION_HANDLER": "annotator.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_RATES": {"token": os.environ.get("DJANGO_TOKEN_RATE", "20/minute")},
 }
 
 SPECTACULAR_SETTINGS = {

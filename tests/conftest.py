@@ -5,6 +5,7 @@ import os
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 import pytest  # noqa: E402
+from django.core.cache import cache  # noqa: E402
 
 from tests import factories  # noqa: E402
 
@@ -21,6 +22,8 @@ def _test_settings(settings):
     }
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
+    # Throttling counts in the cache; each test starts with none used.
+    cache.clear()
 
 
 @pytest.fixture

@@ -432,3 +432,17 @@ def test_nul_characters_in_filters_and_slugs_are_4xx(api, article):
     _assert_error(api.get("/api/export/", {"format": "csv", "article": "a\x00"}), 400, "article")
     _assert_error(api.get("/api/articles/a%00b/annotations/"), 404, "not_found")
     _assert_error(api.get("/api/articles/a%00b/"), 404, "not_found")
+
+
+def test_token_guessing_is_throttled(db, alice):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    codes = [
+        api.post("/api/token/", {"username": "alice", "password": f"guess{n}"}, format="json")
+        for n in range(21)
+    ]
+    assert [r.status_code for r in codes[:20]] == [400] * 20
+    assert codes[20].status_code == 429
+    body = codes[20].json()
+    assert body["code"] == "throttled" and "seconds" in body["detail"]
