@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from annotator import views, views_discussion, views_history
+from annotator import views, views_auth, views_discussion, views_history
 
 annotation_urls = (
     [
@@ -75,6 +75,7 @@ annotation_urls = (
 urlpatterns = [
     path("", include("articles.urls")),
     path("", include(annotation_urls)),
+    path("accounts/login/", views_auth.ThrottledLoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("annotator.api_urls")),

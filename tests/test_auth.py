@@ -69,3 +69,33 @@ def test_wrong_password_shows_an_error(client, alice):
     response = client.post(reverse("login"), {"username": "alice", "password": "nope"})
     assert response.status_code == 200
     assert "didn't match" in response.content.decode()
+
+
+def test_password_guessing_is_refused_after_ten_failures(client, alice, bob):
+    for _ in range(10):
+        response = client.post(reverse("login"), {"username": "alice", "password": "guess"})
+        assert response.status_code == 200
+    blocked = client.post(reverse("login"), {"username": "alice", "password": factories.PASSWORD})
+    assert blocked.status_code == 429
+    assert "Too many failed sign-ins" in blocked.content.decode()
+    assert "_auth_user_id" not in client.session
+    # Another user name from the same address still signs in, and that clears its count.
+    ok = client.post(reverse("login"), {"username": "bob", "password": factories.PASSWORD})
+    assert ok.status_code == 302
+
+
+def test_a_successful_sign_in_clears_the_failures(client, alice):
+    for _ in range(9):
+        client.post(reverse("login"), {"username": "alice", "password": "guess"})
+    assert (
+        client.post(
+            reverse("login"), {"username": "alice", "password": factories.PASSWORD}
+        ).status_code
+        == 302
+    )
+    client.logout()
+    for _ in range(9):
+        assert (
+            client.post(reverse("login"), {"username": "alice", "password": "guess"}).status_code
+            == 200
+        )
