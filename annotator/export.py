@@ -9,7 +9,7 @@ import io
 import json
 import math
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -51,7 +51,13 @@ def parse_since(value: str) -> datetime:
             f"{value!r} is not one.",
             code="since",
         )
-    return make_aware(moment) if is_naive(moment) else moment
+    try:
+        # In UTC: PostgreSQL refuses offsets beyond ±15:59 that ISO 8601 allows.
+        return (make_aware(moment) if is_naive(moment) else moment).astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise ValidationError(
+            f"since {value!r} is outside the dates that can be stored.", code="since"
+        ) from None
 
 
 def _refuse_nul(**params) -> None:

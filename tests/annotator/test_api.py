@@ -446,3 +446,22 @@ def test_token_guessing_is_throttled(db, alice):
     assert codes[20].status_code == 429
     body = codes[20].json()
     assert body["code"] == "throttled" and "seconds" in body["detail"]
+
+
+@pytest.mark.parametrize(
+    ("since", "status"),
+    [
+        ("0664-06-30T18:44:29.7+20:33", 200),  # an offset PostgreSQL would refuse
+        ("0001-01-01T00:00:00+05:00", 400),  # before year 1 in UTC
+        ("2026-13-01T00:00:00Z", 400),
+    ],
+)
+def test_since_accepts_any_iso_offset_and_refuses_impossible_dates(article, alice, since, status):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(alice)
+    response = api.get(f"/api/articles/{article.slug}/annotations/", {"since": since})
+    assert response.status_code == status, response.content
+    if status == 400:
+        assert response.json()["code"] == "since"
