@@ -29,13 +29,14 @@ def _reader_or_redirect(request: HtmxHttpRequest, article: Article, status: int 
     return redirect(article)
 
 
-def _error(request: HtmxHttpRequest, article: Article, text: str, target: str, status=400):
-    """Show `text` next to the control that sent the request (htmx), or as a message."""
+def _error(request: HtmxHttpRequest, back, text: str, target: str, status=400):
+    """Show `text` next to the control that sent the request (htmx, swapped into
+    `target`), or as a message after a redirect to `back` (a URL or an object)."""
     if request.htmx:
         response = render(request, "annotator/_error.html", {"error": text}, status=status)
         return reswap(retarget(response, target), "innerHTML")
     messages.error(request, text)
-    return redirect(article)
+    return redirect(back)
 
 
 def _get_own_annotation(annotation_id: int) -> Annotation:
@@ -134,7 +135,8 @@ def annotation_delete(request: HtmxHttpRequest, annotation_id: int):
     return redirect(article)
 
 
-def _back(request: HtmxHttpRequest, default: str) -> str:
+def _back(request: HtmxHttpRequest, default: str = "") -> str:
+    """The form's `next` when it is a URL of this site, else `default`."""
     target = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return target

@@ -14,13 +14,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import reswap, retarget, trigger_client_event
+from django_htmx.http import trigger_client_event
 
 from annotator import history, markdown, services
 from annotator.models import Annotation, Comment, Mention, Review, Tag
-from annotator.views import _message
+from annotator.views import _back, _error, _message
 from articles.views import HtmxHttpRequest
 
 QUEUE_PAGE_SIZE = 20
@@ -37,15 +36,6 @@ def _annotations():
 
 def _thread_url(annotation_id: int) -> str:
     return reverse("annotator:annotation_thread", args=[annotation_id])
-
-
-def _fail(request: HtmxHttpRequest, text: str, target: str, back: str, status: int = 400):
-    """Show `text` next to the form that failed (htmx), or as a message after a redirect."""
-    if request.htmx:
-        response = render(request, "annotator/_error.html", {"error": text}, status=status)
-        return reswap(retarget(response, target), "innerHTML")
-    messages.error(request, text)
-    return redirect(back)
 
 
 # Thread ---------------------------------------------------------------------------------
@@ -123,7 +113,7 @@ def comment_create(request: HtmxHttpRequest, annotation_id: int):
     back = _thread_url(annotation_id)
     if parent_id:
         if not parent_id.isdigit():
-            return _fail(request, "That reply has no comment to answer.", target, back)
+            return _error(request, back, "That reply has no comment to answer.", target)
         parent = get_object_or_404(Comment, pk=int(parent_id), annotation=annotation)
     try:
         comment = services.comment_create(
@@ -133,7 +123,7 @@ def comment_create(request: HtmxHttpRequest, annotation_id: int):
             parent=parent,
         )
     except ValidationError as error:
-        return _fail(request, _message(error), target, back)
+        return _error(request, back, _message(error), target)
     return _after_thread_change(request, annotation_id, f"#comment-{comment.pk}")
 
 
@@ -144,9 +134,9 @@ def _own_comment_action(request: HtmxHttpRequest, comment_id: int, action):
     try:
         action(comment)
     except PermissionDenied as error:
-        return _fail(request, str(error), target, back, status=403)
+        return _error(request, back, str(error), target, status=403)
     except ValidationError as error:
-        return _fail(request, _message(error), target, back)
+        return _error(request, back, _message(error), target)
     return _after_thread_change(request, comment.annotation_id, f"#comment-{comment.pk}")
 
 
@@ -174,10 +164,8 @@ def comment_restore(request: HtmxHttpRequest, comment_id: int):
         request, comment_id, lambda c: services.comment_restore(comment=c, actor=request.user)
     )
     # From the history page, go back there rather than to the thread.
-    back = request.POST.get("next", "")
-    if response.status_code == 302 and url_has_allowed_host_and_scheme(
-        back, {request.get_host()}, request.is_secure()
-    ):
+    back = _back(request)
+    if response.status_code == 302 and back:
         if not messages.get_messages(request):
             messages.success(request, "Comment restored.")
         return redirect(back)
@@ -202,9 +190,9 @@ def review_set(request: HtmxHttpRequest, annotation_id: int):
             comment=request.POST.get("comment", ""),
         )
     except PermissionDenied as error:
-        return _fail(request, str(error), target, back, status=403)
+        return _error(request, back, str(error), target, status=403)
     except ValidationError as error:
-        return _fail(request, _message(error), target, back)
+        return _error(request, back, _message(error), target)
     if not from_queue:
         return _after_thread_change(request, annotation_id, "#reviews")
     if not request.htmx:
