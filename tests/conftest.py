@@ -12,6 +12,20 @@ from tests import factories  # noqa: E402
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """A test database of this run's own, so two runs in one checkout never share one
+    (each creates and drops it; the SQLite file is removed at the end)."""
+    from django.conf import settings
+
+    for db in settings.DATABASES.values():
+        test = db.setdefault("TEST", {})
+        if db["ENGINE"] == "django.db.backends.sqlite3":
+            test["NAME"] = str(settings.BASE_DIR / f".test-db-{os.getpid()}.sqlite3")
+        else:
+            test["NAME"] = f"{test.get('NAME') or 'test_' + db['NAME']}_{os.getpid()}"
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings):
     # Fast hashing; static files without collectstatic; cookies over plain http.

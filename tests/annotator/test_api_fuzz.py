@@ -2,6 +2,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.core.management import call_command
 from rest_framework.authtoken.models import Token
 
@@ -19,7 +20,10 @@ def test_schema_is_valid_and_describes_errors(tmp_path, db):
     assert "#/components/schemas/Error" in schema and "tokenAuth" in schema
 
 
-def test_fuzzing_the_api_finds_no_server_errors(live_server, tmp_path, alice, article):
+@pytest.mark.fuzz
+def test_fuzzing_every_operation_with_20_examples_finds_no_server_error(
+    live_server, tmp_path, alice, article
+):
     factories.annotate(article, alice, "Officials")
     schema = tmp_path / "schema.yml"
     call_command("spectacular", "--file", str(schema))

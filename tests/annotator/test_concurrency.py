@@ -42,7 +42,7 @@ def _race(annotation_id: int, version: int, users: list) -> list:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_racing_edits_never_lose_an_accepted_change(tags, alice):
+def test_racing_edits_lose_no_accepted_change(tags, alice):
     article = factories.make_article(created_by=alice)
     a = factories.annotate(article, alice, "shameful waste", "opinion")
     winners = []
