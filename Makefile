@@ -5,7 +5,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test setup install lint check bench clean
+.PHONY: run test test-quick setup install lint check bench clean
 
 $(VENV)/.installed: pyproject.toml
 	@interpreter=$$(scripts/find-python.sh) || exit 1; \
@@ -27,8 +27,14 @@ run: setup
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# A quicker run while working: no browser, no fuzzing (CI runs everything).
+test-quick: install
+	$(PY) -m pytest -m "not browser and not fuzz" $(PYTEST_ARGS)
+
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+	$(PY) scripts/check_history_writes.py
 
 check: install
 	$(PY) manage.py makemigrations --check --dry-run

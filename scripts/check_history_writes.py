@@ -1,0 +1,58 @@
+"""Fail when app code writes rows in a way django-simple-history does not record.
+
+QuerySet.update(), bulk_create(), bulk_update() and queryset deletes write no history
+rows, so every write must go through a model's save() in a service. This walks the
+syntax tree of the app packages (not tests, benchmarks or migrations) and lists each
+call of those methods on a queryset chain (`X.objects...`, `.filter(...)`, ...).
+Run by `make lint` and CI.
+"""
+
+import ast
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("annotator", "articles")
+WRITES = {"update", "bulk_create", "bulk_update", "_raw_delete", "delete"}
+QUERYSET_METHODS = {
+    "all", "filter", "exclude", "select_related", "prefetch_related", "order_by", "only",
+    "defer", "live", "for_article", "annotate", "select_for_update", "using",
+}  # fmt: skip
+
+
+def _is_queryset_chain(node: ast.expr) -> bool:
+    if isinstance(node, ast.Attribute):
+        return node.attr == "objects" or _is_queryset_chain(node.value)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        return node.func.attr in QUERYSET_METHODS
+    return False
+
+
+def offenders(path: Path) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        method, receiver = node.func.attr, node.func.value
+        if method in WRITES and _is_queryset_chain(receiver):
+            found.append(f"{path.relative_to(ROOT)}:{node.lineno}: .{method}() on a queryset")
+    return found
+
+
+def main() -> int:
+    found = [
+        line
+        for package in PACKAGES
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if "migrations" not in path.parts
+        for line in offenders(path)
+    ]
+    for line in found:
+        print(line)
+    if found:
+        print("These write without history rows; save through a service instead.")
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
