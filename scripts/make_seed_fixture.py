@@ -1,6 +1,8 @@
 """Regenerate fixtures/seed_article.json from the raw seed text.
 
 Run with: .venv/bin/python manage.py shell < scripts/make_seed_fixture.py
+The fixture names the article by its natural key (the slug), so `manage.py loaddata`
+loads it on a fresh database and a second load changes nothing.
 """
 
 import json
@@ -19,6 +21,9 @@ fixture = [
             "title": title,
             "language": "en",
             "text": text,
+            "created_by": None,
+            "created": "2026-11-01T00:00:00Z",
+            "modified": "2026-11-01T00:00:00Z",
         },
     }
 ]

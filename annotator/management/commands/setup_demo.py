@@ -3,12 +3,11 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core import serializers
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from annotator import services
-from articles import services as article_services
 from articles.models import Article
 
 DEMO_ACCOUNTS = [
@@ -21,7 +20,10 @@ DEMO_ACCOUNTS = [
 
 
 class Command(BaseCommand):
-    help = "Create the demo accounts and load the seed article. Safe to run again."
+    help = (
+        "Create the demo accounts, load the seed article (a Django fixture, through "
+        "loaddata) and its demo annotations. Safe to run again."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -41,9 +43,28 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, fixture, annotations, dry_run, **options):
+        admin, lines = self._accounts(dry_run)
+        slugs = [item["fields"]["slug"] for item in json.loads(Path(fixture).read_text("utf-8"))]
+        present = set(Article.objects.filter(slug__in=slugs).values_list("slug", flat=True))
+        for slug in slugs:
+            if slug in present:
+                self.stdout.write(f"Article {slug!r} is already loaded.")
+            else:
+                verb = "Would load" if dry_run else "Loaded"
+                self.stdout.write(self.style.SUCCESS(f"{verb} article {slug!r}."))
+        if not dry_run:
+            call_command("loaddata", fixture, verbosity=0)
+            self._first_revisions(slugs, admin)
+            self._load_demo_annotations(annotations, slugs[0] if slugs else None)
+        self.stdout.write("Demo accounts (user name, password, role):")
+        for line in lines:
+            self.stdout.write(line)
+        if dry_run:
+            transaction.set_rollback(True)
+
+    def _accounts(self, dry_run):
         User = get_user_model()
-        admin = None
-        lines = []
+        admin, lines = None, []
         for username, password, full_name, is_admin in DEMO_ACCOUNTS:
             user = User.objects.filter(username=username).first()
             if user is None and not dry_run:
@@ -59,33 +80,14 @@ class Command(BaseCommand):
                 admin = user
             role = "admin" if is_admin else "editor"
             lines.append(f"  {username:<8} {password:<18} {role:<7} ({state})")
+        return admin, lines
 
-        with open(fixture, encoding="utf-8") as stream:
-            first_slug = None
-            for item in serializers.deserialize("json", stream):
-                article = item.object
-                first_slug = first_slug or article.slug
-                if Article.objects.filter(slug=article.slug).exists():
-                    self.stdout.write(f"Article {article.slug!r} is already loaded.")
-                elif dry_run:
-                    self.stdout.write(f"Would load article {article.slug!r}.")
-                else:
-                    article_services.article_create(
-                        title=article.title,
-                        text=article.text,
-                        slug=article.slug,
-                        created_by=admin,
-                        language=article.language,
-                    )
-                    self.stdout.write(self.style.SUCCESS(f"Loaded article {article.slug!r}."))
-
-        if not dry_run:
-            self._load_demo_annotations(annotations, first_slug)
-        self.stdout.write("Demo accounts (user name, password, role):")
-        for line in lines:
-            self.stdout.write(line)
-        if dry_run:
-            transaction.set_rollback(True)
+    def _first_revisions(self, slugs, admin):
+        # loaddata saves raw rows, which django-simple-history does not record: give each
+        # loaded article its first revision, by the admin who set the demo up.
+        recorded = set(Article.history.filter(slug__in=slugs).values_list("id", flat=True))
+        unrecorded = [a for a in Article.objects.filter(slug__in=slugs) if a.pk not in recorded]
+        Article.history.bulk_history_create(unrecorded, default_user=admin)
 
     def _load_demo_annotations(self, path, slug):
         article = Article.objects.filter(slug=slug).first()
