@@ -1,6 +1,7 @@
 import functools
 
-from annotator.models import Mention
+from annotator import models
+from articles.models import TEXT_MAX_LENGTH
 
 
 def mentions(request) -> dict:
@@ -12,6 +13,19 @@ def mentions(request) -> dict:
 
     @functools.cache
     def unread_mention_count() -> int:
-        return Mention.objects.filter(user=user, is_read=False).count()
+        return models.Mention.objects.filter(user=user, is_read=False).count()
 
     return {"unread_mention_count": unread_mention_count}
+
+
+LIMITS = {
+    "note": models.NOTE_MAX_LENGTH,
+    "comment": models.COMMENT_MAX_LENGTH,
+    "reason": models.REASON_MAX_LENGTH,
+    "text": TEXT_MAX_LENGTH,
+}
+
+
+def limits(request) -> dict:
+    """The limits the services enforce, for templates: `{{ limits.note }}`."""
+    return {"limits": LIMITS}

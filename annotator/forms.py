@@ -1,6 +1,7 @@
-from django import forms
+"""Forms for the reader's writes. They check types only; the rules and their sentences
+(lengths, tags, offsets) belong to annotator.services."""
 
-from annotator.models import NOTE_MAX_LENGTH
+from django import forms
 
 
 class AnnotationCreateForm(forms.Form):
@@ -10,12 +11,12 @@ class AnnotationCreateForm(forms.Form):
     tag = forms.CharField(
         error_messages={"required": "Choose a tag: fact, opinion or speculation."}
     )
-    note = forms.CharField(required=False, max_length=NOTE_MAX_LENGTH)
+    note = forms.CharField(required=False)
 
 
 class AnnotationUpdateForm(forms.Form):
     tag = forms.CharField(error_messages={"required": "Choose a tag."})
-    note = forms.CharField(required=False, max_length=NOTE_MAX_LENGTH)
+    note = forms.CharField(required=False)
     version = forms.IntegerField(min_value=1)
 
 

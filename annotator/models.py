@@ -4,9 +4,11 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from simple_history.models import HistoricalRecords
 
+# Limits that services enforce and templates read (context processor `limits`).
 NOTE_MAX_LENGTH = 2000
 COMMENT_MAX_LENGTH = 10_000
 REASON_MAX_LENGTH = 2000
+# Code points of text kept before and after a span, for re-anchoring and export.
 CONTEXT_LENGTH = 32
 
 
@@ -80,8 +82,9 @@ class Annotation(models.Model):
         ACCEPTED = "accepted", "Accepted"
         DISPUTED = "disputed", "Disputed"
 
+    # PROTECT: deleting an article would take its annotations, threads and verdicts.
     article = models.ForeignKey(
-        "articles.Article", on_delete=models.CASCADE, related_name="annotations"
+        "articles.Article", on_delete=models.PROTECT, related_name="annotations"
     )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="annotations"
@@ -124,6 +127,11 @@ class Annotation(models.Model):
         return self.deleted_at is not None
 
     @property
+    def etag(self) -> str:
+        """The HTTP entity tag of this version: If-Match sends it back to change it."""
+        return f'"{self.pk}-{self.version}"'
+
+    @property
     def short_quote(self) -> str:
         return self.quote if len(self.quote) <= 110 else self.quote[:109].rstrip() + "…"
 
@@ -143,9 +151,19 @@ class Annotation(models.Model):
         return self.Status.PENDING
 
     def is_editable_by(self, user) -> bool:
+        """Change the tag or note, or delete: the author, while it is not deleted."""
         return user.is_authenticated and user.pk == self.author_id and not self.is_deleted
 
+    def is_restorable_by(self, user) -> bool:
+        """Undo a delete or return to a revision: the author or an admin."""
+        return user.is_authenticated and (user.pk == self.author_id or user.is_staff)
+
+    def is_moderatable_by(self, user) -> bool:
+        """Change anyone's tag or note in the Django admin: an admin."""
+        return user.is_authenticated and user.is_staff
+
     def is_reviewable_by(self, user) -> bool:
+        """Give a verdict: anyone but the author, while it is not deleted."""
         return user.is_authenticated and user.pk != self.author_id and not self.is_deleted
 
 
@@ -180,7 +198,12 @@ class Comment(models.Model):
         return self.deleted_at is not None
 
     def is_editable_by(self, user) -> bool:
+        """Change the body or delete: the author, while it is not deleted."""
         return user.is_authenticated and user.pk == self.author_id and not self.is_deleted
+
+    def is_restorable_by(self, user) -> bool:
+        """Bring a deleted comment back: its author or an admin."""
+        return user.is_authenticated and (user.pk == self.author_id or user.is_staff)
 
 
 class Mention(models.Model):

@@ -1,82 +1,50 @@
+"""The root URLconf: pages under the `annotator` namespace, the add-article page under
+`articles`, the API under `/api/` (namespace `api`), sign-in and the admin."""
+
 from django.contrib import admin
 from django.urls import include, path
 
-from annotator import views, views_auth, views_discussion, views_history
+from annotator.views import articles, auth, discussion, history, people, reader, review
 
-annotation_urls = (
-    [
-        path(
-            "articles/<slug:slug>/annotations/",
-            views.annotation_create,
-            name="annotation_create",
-        ),
-        # /annotations/<id>/...
-        path(
-            "annotations/<int:annotation_id>/edit/",
-            views.annotation_update,
-            name="annotation_update",
-        ),
-        path(
-            "annotations/<int:annotation_id>/delete/",
-            views.annotation_delete,
-            name="annotation_delete",
-        ),
-        path(
-            "annotations/<int:annotation_id>/restore/",
-            views.annotation_restore,
-            name="annotation_restore",
-        ),
-        path("guidelines/", views.guidelines, name="guidelines"),
-        # History (issue 6)
-        path(
-            "articles/<slug:slug>/history/",
-            views_history.article_history,
-            name="article_history",
-        ),
-        # Discussion and review (issue 4)
-        path(
-            "annotations/<int:annotation_id>/thread/",
-            views_discussion.annotation_thread,
-            name="annotation_thread",
-        ),
-        path(
-            "annotations/<int:annotation_id>/comments/",
-            views_discussion.comment_create,
-            name="comment_create",
-        ),
-        path(
-            "annotations/<int:annotation_id>/review/",
-            views_discussion.review_set,
-            name="review_set",
-        ),
-        path(
-            "comments/<int:comment_id>/edit/",
-            views_discussion.comment_update,
-            name="comment_update",
-        ),
-        path(
-            "comments/<int:comment_id>/restore/",
-            views_discussion.comment_restore,
-            name="comment_restore",
-        ),
-        path(
-            "comments/<int:comment_id>/delete/",
-            views_discussion.comment_delete,
-            name="comment_delete",
-        ),
-        path("review/", views_discussion.review_queue, name="review_queue"),
-        path("mentions/", views_discussion.mention_list, name="mention_list"),
-        path("mentions/read/", views_discussion.mentions_mark_read, name="mentions_mark_read"),
-        path("people/<str:username>/", views_discussion.person_detail, name="person_detail"),
-    ],
-    "annotator",
-)
+article_urls = [
+    path("", reader.article_detail, name="article_detail"),
+    path("annotations/", reader.annotation_create, name="annotation_create"),
+    path("history/", history.article_history, name="article_history"),
+]
+
+annotation_urls = [
+    path("edit/", reader.annotation_update, name="annotation_update"),
+    path("delete/", reader.annotation_delete, name="annotation_delete"),
+    path("restore/", reader.annotation_restore, name="annotation_restore"),
+    path("thread/", discussion.annotation_thread, name="annotation_thread"),
+    path("comments/", discussion.comment_create, name="comment_create"),
+    path("review/", discussion.review_set, name="review_set"),
+]
+
+comment_urls = [
+    path("edit/", discussion.comment_update, name="comment_update"),
+    path("delete/", discussion.comment_delete, name="comment_delete"),
+    path("restore/", discussion.comment_restore, name="comment_restore"),
+]
+
+page_urls = [
+    path("", articles.article_list, name="article_list"),
+    path("guidelines/", reader.guidelines, name="guidelines"),
+    path("articles/<slug:slug>/", include(article_urls)),
+    path("annotations/<int:annotation_id>/", include(annotation_urls)),
+    path("comments/<int:comment_id>/", include(comment_urls)),
+    path("review/", review.review_queue, name="review_queue"),
+    path("mentions/", people.mention_list, name="mention_list"),
+    path("mentions/read/", people.mentions_mark_read, name="mentions_mark_read"),
+    path("people/<str:username>/", people.person_detail, name="person_detail"),
+]
 
 urlpatterns = [
+    # First: "articles/new/" would otherwise be read as an article's slug.
     path("", include("articles.urls")),
-    path("", include(annotation_urls)),
-    path("accounts/login/", views_auth.ThrottledLoginView.as_view(), name="login"),
+    path("", include((page_urls, "annotator"))),
+    path("accounts/login/", auth.ThrottledLoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
-    path("api/", include("annotator.api_urls")),
+    path("api/", include("annotator.api.urls")),
 ]

@@ -1,13 +1,41 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from articles import services
 from articles.models import Article
 
 
 @admin.register(Article)
 class ArticleAdmin(SimpleHistoryAdmin):
+    """Articles through the services. Once created, the text is read-only: annotations
+    point into it. An article with annotations cannot be deleted (PROTECT)."""
+
     list_display = ["title", "slug", "language", "created_by", "created"]
-    search_fields = ["title", "slug", "text"]
+    search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ["title"]}
-    readonly_fields = ["created", "modified"]
     list_select_related = ["created_by"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ["created", "modified"]
+        return ["slug", "text", "created_by", "created", "modified"]
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return self.prepopulated_fields if obj is None else {}
+
+    def save_model(self, request, obj, form, change):
+        data = {name: form.cleaned_data[name] for name in form.changed_data}
+        if change:
+            fields = {k: v for k, v in data.items() if k in services.METADATA_FIELDS}
+            saved = services.article_update_metadata(article=obj, actor=request.user, **fields)
+        else:
+            fields = {k: v for k, v in form.cleaned_data.items() if k in services.METADATA_FIELDS}
+            saved = services.article_create(
+                text=form.cleaned_data["text"],
+                slug=form.cleaned_data.get("slug", ""),
+                created_by=form.cleaned_data.get("created_by") or request.user,
+                **fields,
+            )
+        # The admin reads obj afterwards to log the change and redirect.
+        obj.pk = saved.pk
+        obj.refresh_from_db()

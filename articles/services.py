@@ -4,11 +4,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
-from articles.models import Article
+from articles.models import TEXT_MAX_LENGTH, Article
 
 # Lines some sites append after the article body; they are navigation, not text.
 TRAILING_NAVIGATION = {"back", "top bottom", "top", "bottom"}
-TEXT_MAX_LENGTH = 500_000
+# What an article's metadata may hold; its text has its own service (it moves anchors).
+METADATA_FIELDS = {"title", "subtitle", "byline", "source_url", "published_on", "language"}
 
 
 def split_title_and_text(raw: str) -> tuple[str, str]:
@@ -39,6 +40,23 @@ def _unique_slug(title: str) -> str:
     return slug
 
 
+def check_text(text: str) -> None:
+    """An article's text: not blank, at most TEXT_MAX_LENGTH code points."""
+    if not text.strip():
+        raise ValidationError({"text": "An article needs some text."})
+    if len(text) > TEXT_MAX_LENGTH:
+        raise ValidationError(
+            {"text": f"The text is longer than {TEXT_MAX_LENGTH:,} characters; split it up."}
+        )
+
+
+def _clean_title(title: str) -> str:
+    title = title.strip()
+    if not title:
+        raise ValidationError({"title": "An article needs a title."})
+    return title
+
+
 @transaction.atomic
 def article_create(*, title: str, text: str, created_by, slug: str = "", **fields) -> Article:
     """Create an article; `text` becomes the canonical text that offsets index.
@@ -46,15 +64,8 @@ def article_create(*, title: str, text: str, created_by, slug: str = "", **field
     Preconditions: `created_by` is a saved user (or None for a system import). The slug
     is derived from the title when not given and made unique.
     """
-    title = title.strip()
-    if not title:
-        raise ValidationError({"title": "An article needs a title."})
-    if not text.strip():
-        raise ValidationError({"text": "An article needs some text."})
-    if len(text) > TEXT_MAX_LENGTH:
-        raise ValidationError(
-            {"text": f"The text is longer than {TEXT_MAX_LENGTH:,} characters; split it up."}
-        )
+    title = _clean_title(title)
+    check_text(text)
     article = Article(
         title=title, text=text, created_by=created_by, slug=slug or _unique_slug(title), **fields
     )
@@ -62,3 +73,25 @@ def article_create(*, title: str, text: str, created_by, slug: str = "", **field
     article._history_user = created_by
     article.save()
     return article
+
+
+@transaction.atomic
+def article_update_metadata(*, article: Article, actor, **fields) -> Article:
+    """Change an article's title, subtitle, byline, source URL, date or language.
+
+    Its text is not among them: annotations point into it. Preconditions: `actor` is
+    an admin (the Django admin calls this) or the article's creator.
+    """
+    unknown = set(fields) - METADATA_FIELDS
+    if unknown:
+        raise ValidationError(f"These cannot be changed here: {', '.join(sorted(unknown))}.")
+    current = Article.objects.select_for_update().get(pk=article.pk)
+    if "title" in fields:
+        fields["title"] = _clean_title(fields["title"])
+    for name, value in fields.items():
+        setattr(current, name, value)
+    current.full_clean()
+    current._history_user = actor
+    current._change_reason = "changed"
+    current.save()
+    return current

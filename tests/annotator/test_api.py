@@ -226,7 +226,7 @@ def test_create_annotation_with_emoji_offsets_in_code_points(api, alice, tags):
         ({"start": 0, "end": 9, "tag": "rumour"}, "tag", "tag"),
         ({"start": 0, "end": 9, "tag": ["fact"]}, "invalid", "tag"),
         ({"start": 0, "end": 9, "tag": "fact", "quote": "Officialz"}, "quote", "quote"),
-        ({"start": 0, "end": 9, "tag": "fact", "note": "x" * 2001}, "max_length", "note"),
+        ({"start": 0, "end": 9, "tag": "fact", "note": "x" * 2001}, "note", "note"),
         ({"end": 9, "tag": "fact"}, "required", "start"),
     ],
 )
@@ -465,3 +465,39 @@ def test_since_accepts_any_iso_offset_and_refuses_impossible_dates(article, alic
     assert response.status_code == status, response.content
     if status == 400:
         assert response.json()["code"] == "since"
+
+
+@pytest.mark.parametrize(
+    ("query", "code", "sentence"),
+    [
+        (
+            "?tag=rumour",
+            "tag",
+            "There is no tag called 'rumour'. Use one of: fact, opinion, speculation.",
+        ),
+        ("?author=ghost", "author", "There is nobody with the user name 'ghost'."),
+        (
+            "?status=odd",
+            "status",
+            "status must be one of pending, accepted, disputed or needs-review, not 'odd'.",
+        ),
+        ("?since=yesterday", "since", "since must be an ISO 8601 date and time"),
+    ],
+)
+def test_list_filters_refuse_unknown_values_with_the_same_sentences_as_the_export(
+    api, article, query, code, sentence
+):
+    for url in (f"/api/articles/{article.slug}/annotations/", "/api/export/?format=jsonl&"):
+        response = api.get(url + query.lstrip("?") if url.endswith("&") else url + query)
+        body = _assert_error(response, 400, code)
+        assert sentence in body["detail"]
+
+
+def test_needs_review_lists_others_annotations_i_have_not_reviewed(api, article, alice, bob):
+    mine = factories.annotate(article, alice, "Officials", "fact")
+    reviewed = factories.annotate(article, bob, "shameful", "opinion")
+    waiting = factories.annotate(article, bob, "probably", "speculation")
+    services.review_set(annotation=reviewed, reviewer=alice, verdict="agree")
+    response = api.get(f"/api/articles/{article.slug}/annotations/?status=needs-review")
+    assert [a["id"] for a in response.json()["results"]] == [waiting.pk]
+    assert mine.pk != waiting.pk

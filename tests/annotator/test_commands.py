@@ -117,3 +117,10 @@ def test_import_article_rejects_an_empty_file(tmp_path, alice, tags):
     with pytest.raises(CommandError, match="The file is empty"):
         _run("import_article", str(path), "--user", "alice")
     assert Article.objects.count() == 0
+
+
+def test_export_command_takes_the_same_filters_and_sentences(db, tags):
+    with pytest.raises(CommandError, match="There is no tag called 'rumour'"):
+        call_command(
+            "export_annotations", "--format", "csv", "--tag", "rumour", stdout=io.StringIO()
+        )

@@ -7,7 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from annotator import history, services
+from annotator import services
+from annotator.selectors import history
 from tests import factories
 
 HX = {"HTTP_HX_REQUEST": "true"}

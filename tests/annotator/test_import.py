@@ -3,7 +3,7 @@ import json
 import pytest
 from rest_framework.test import APIClient
 
-from annotator import export, services
+from annotator import formats, services
 from annotator.models import Annotation
 from articles.models import Article
 from tests import factories
@@ -17,7 +17,7 @@ def api(alice):
 
 
 def _export(fmt: str) -> str:
-    return "".join(export.export_stream(fmt, export.export_queryset(), base_url="http://x"))
+    return "".join(formats.export_stream(fmt, formats.export_queryset(), base_url="http://x"))
 
 
 def _snapshot():

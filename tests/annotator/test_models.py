@@ -2,6 +2,7 @@ import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
 
+from annotator import services
 from annotator.models import Annotation, Review, Tag
 from tests import factories
 
@@ -79,3 +80,27 @@ def test_setup_demo_dry_run_writes_nothing(db, tags):
     assert "Would load article" in out.getvalue()
     assert not Article.objects.exists()
     assert not get_user_model().objects.exists()
+
+
+def test_permissions_are_the_models_rules(article, alice, bob):
+    from django.contrib.auth.models import AnonymousUser
+
+    admin = factories.make_user("root", is_staff=True)
+    annotation = factories.annotate(article, alice, "shameful waste", "opinion")
+    comment = services.comment_create(annotation=annotation, author=bob, body="Hm")
+    anonymous = AnonymousUser()
+    assert [annotation.is_editable_by(u) for u in (alice, bob, admin, anonymous)] == [
+        True, False, False, False,
+    ]  # fmt: skip
+    assert [annotation.is_restorable_by(u) for u in (alice, bob, admin, anonymous)] == [
+        True, False, True, False,
+    ]  # fmt: skip
+    assert [annotation.is_reviewable_by(u) for u in (alice, bob, admin, anonymous)] == [
+        False, True, True, False,
+    ]  # fmt: skip
+    assert [comment.is_editable_by(u) for u in (alice, bob, admin)] == [False, True, False]
+    assert [comment.is_restorable_by(u) for u in (alice, bob, admin)] == [False, True, True]
+    services.annotation_delete(annotation=annotation, actor=alice)
+    annotation.refresh_from_db()
+    assert not annotation.is_editable_by(alice) and annotation.is_restorable_by(alice)
+    assert not annotation.is_reviewable_by(bob)

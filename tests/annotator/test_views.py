@@ -41,7 +41,7 @@ def test_plain_create_redirects_back_to_the_article(alice_client, article):
         ({"quote": "something else"}, "does not match"),
         ({"end": 99999}, "past the end"),
         ({"start": "x"}, "Enter a whole number"),
-        ({"note": "n" * 2001}, "at most 2000 characters"),
+        ({"note": "n" * 2001}, "The note has 2,001 characters; the limit is 2,000."),
     ],
 )
 def test_htmx_create_errors_are_shown_next_to_the_picker(alice_client, article, data, message):
@@ -219,3 +219,20 @@ def test_article_list_queries_are_constant(alice_client, alice, tags):
         html = alice_client.get("/").content.decode()
     assert len(ctx.captured_queries) == few
     assert html.count('class="article-card card"') == 12
+
+
+def test_an_unknown_filter_value_is_said_on_the_page_and_left_out(alice_client, article, alice):
+    fact = factories.annotate(article, alice, "Officials", "fact")
+    opinion = factories.annotate(article, alice, "shameful", "opinion")
+    for headers in ({}, HX):
+        response = alice_client.get(
+            article.get_absolute_url() + "?tag=rumour&author=alice", **headers
+        )
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert (
+            "There is no tag called &#x27;rumour&#x27;. Use one of: fact, opinion, speculation."
+            in html
+        )
+        shown = [item.annotation.pk for item in response.context["items"]]
+        assert shown == [fact.pk, opinion.pk]  # the author filter still applies

@@ -2,7 +2,7 @@
 
 import json
 
-from articles.rendering import blocks
+from annotator.rendering import blocks
 from articles.services import split_title_and_text
 from tests.factories import FIXTURES
 

@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from annotator import imports
+from annotator import formats
 
 
 class Command(BaseCommand):
@@ -15,7 +15,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
-        parser.add_argument("--format", required=True, choices=list(imports.IMPORT_FORMATS))
+        parser.add_argument("--format", required=True, choices=formats.IMPORT_FORMATS)
         parser.add_argument("--user", required=True, help="User name the annotations are by.")
         parser.add_argument("--dry-run", action="store_true", help="Check the file; write nothing.")
 
@@ -32,9 +32,9 @@ class Command(BaseCommand):
             self.stderr.write(f"\r{done:,} of {total:,} records written", ending="")
 
         try:
-            records = imports.PARSERS[format](data)
+            records = formats.parse(format, data)
             self.stderr.write(f"{len(records):,} records read; checking them")
-            result = imports.import_records(
+            result = formats.import_records(
                 records, actor=actor, dry_run=dry_run, on_progress=progress
             )
         except ValidationError as error:

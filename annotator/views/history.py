@@ -8,9 +8,9 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from annotator import history
+from annotator.selectors import history
+from annotator.views._htmx import HtmxHttpRequest
 from articles.models import Article
-from articles.views import HtmxHttpRequest
 
 PAGE = 50
 

@@ -30,6 +30,7 @@ TEXT_FIELDS = {"note", "body", "comment"}
 
 @dataclass
 class Change:
+    field: str  # the name programs read (the API): tag, note, span, text, verdict, ...
     label: str
     before: str
     after: str
@@ -43,6 +44,9 @@ class Revision:
     record: object  # the historical row
     action: str
     changes: list[Change]
+    # What the person looking may do from here: "undo" a delete, return "to" this
+    # revision, bring a "comment" back, or "" (see mark_restorable).
+    restore: str = ""
 
     @property
     def at(self) -> datetime:
@@ -231,7 +235,7 @@ def diff(kind: str, before, after, tags) -> list[Change]:
         old, new = _value(kind, name, before, tags), _value(kind, name, after, tags)
         if old == new or (name == "span" and before is None):
             continue
-        change = Change(label=label, before=old, after=new)
+        change = Change(field=name.removesuffix("_id"), label=label, before=old, after=new)
         if name in TEXT_FIELDS and old and new:
             change.pieces = text_diff(old, new)
         if name == "span" and before is not None:
@@ -262,8 +266,8 @@ def mark_restorable(revisions: list[Revision], user) -> None:
     """Set `rev.restore` to what `user` may do from this revision: "undo" a delete,
     return the annotation "to" this revision, bring a "comment" back, or "" (nothing).
 
-    Only authors and admins restore. Two queries, for the current annotations and
-    comments on the page.
+    Who may restore is the model's rule (is_restorable_by). Two queries, for the current
+    annotations and comments on the page.
     """
     ids = {kind: {r.object_id for r in revisions if r.kind == kind} for kind in KINDS}
     current = {
@@ -273,7 +277,7 @@ def mark_restorable(revisions: list[Revision], user) -> None:
     for rev in revisions:
         rev.restore = ""
         now = current.get(rev.kind, {}).get(rev.object_id)
-        if now is None or not (user.is_staff or user.pk == now.author_id):
+        if now is None or not now.is_restorable_by(user):
             continue
         if rev.kind == "comment":
             rev.restore = "comment" if now.is_deleted and rev.action == "deleted" else ""
@@ -281,3 +285,17 @@ def mark_restorable(revisions: list[Revision], user) -> None:
             rev.restore = "undo" if now.is_deleted and rev.record.version == now.version else ""
         elif rev.record.deleted_at is None and rev.record.version != now.version:
             rev.restore = "to"
+
+
+def annotation_revisions(annotation: Annotation) -> list[Revision]:
+    """Every revision of one annotation (not its comments or verdicts), newest first,
+    each with what changed since the one before: two queries."""
+    records = list(annotation.history.select_related("history_user").order_by("history_id"))
+    tags = {tag.pk: tag for tag in Tag.objects.all()}
+    revisions, previous = [], None
+    for record in records:
+        changes = diff("annotation", previous, record, tags) if previous is not None else []
+        revisions.append(Revision("annotation", record, action_of(record), changes))
+        previous = record
+    revisions.reverse()
+    return revisions

@@ -1,14 +1,13 @@
 """REST API for discussing and reviewing annotations: comment threads and reviews.
 
 Every write goes through annotator.services (the same functions the pages call), so the
-rules, the sentences and the history rows are the same; annotator.api.exception_handler
+rules, the sentences and the history rows are the same; annotator.api.errors.exception_handler
 turns the services' ValidationError / PermissionDenied into {"detail", "code"}.
 
 Reads of a thread or of a review work for a deleted annotation too, like its history;
 writes to one are refused by the services with 400 "deleted".
 """
 
-from django.contrib.auth import get_user_model
 from django.core import exceptions as django_exceptions
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, permissions, status, viewsets
@@ -16,9 +15,12 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotator import markdown, serializers, services
-from annotator.api import ContentLengthLimit, errors
+from annotator import services
+from annotator.api import serializers
+from annotator.api.errors import errors
+from annotator.api.http import ContentLengthLimit
 from annotator.models import Annotation, Comment, Review
+from annotator.selectors.discussion import known_usernames
 
 
 def _annotation(pk: str) -> Annotation:
@@ -26,19 +28,8 @@ def _annotation(pk: str) -> Annotation:
     return get_object_or_404(Annotation.objects.all(), pk=pk)
 
 
-def _known_usernames(comments) -> set[str]:
-    """The `@name`s in `comments` that are real people, in one query (none without any)."""
-    candidates = {
-        name for c in comments if not c.is_deleted for name in markdown.MENTION_RE.findall(c.body)
-    }
-    if not candidates:
-        return set()
-    users = get_user_model().objects.filter(username__in=candidates)
-    return set(users.values_list("username", flat=True))
-
-
 def _comment_data(comments, *, many: bool = True):
-    context = {"known_usernames": _known_usernames(comments)}
+    context = {"known_usernames": known_usernames(comments)}
     instance = comments if many else comments[0]
     return serializers.CommentSerializer(instance, many=many, context=context).data
 
@@ -49,7 +40,9 @@ class IsCommentAuthorOrReadOnly(permissions.BasePermission):
     message = "Only its author can change or delete a comment."
 
     def has_object_permission(self, request, view, obj):
-        return request.method in permissions.SAFE_METHODS or obj.author_id == request.user.pk
+        if request.method in permissions.SAFE_METHODS or obj.is_deleted:
+            return True  # a deleted comment: the service answers 400 "deleted"
+        return obj.is_editable_by(request.user)
 
 
 # Thread ------------------------------------------------------------------------------------

@@ -1,46 +1,65 @@
+"""The reader: an article's text with its highlights and sidebar, and the writes made
+from it (tag a span, change or delete an annotation, undo a delete)."""
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import reswap, retarget
 
 from annotator import forms, services
 from annotator.models import Annotation, Tag
+from annotator.selectors import reader as selectors
+from annotator.views._htmx import (
+    HtmxHttpRequest,
+    error_response,
+    message_of,
+    safe_next,
+    swap_into,
+)
 from articles.models import Article
-from articles.views import HtmxHttpRequest, reader_context
 
 
-def _message(error: ValidationError) -> str:
-    if hasattr(error, "error_dict"):
-        return " ".join(str(m) for messages_ in error.message_dict.values() for m in messages_)
-    return " ".join(error.messages)
+def _int_param(request, name: str) -> int | None:
+    try:
+        return max(0, int(request.GET[name]))
+    except (KeyError, ValueError):
+        return None
 
 
-def _reader_or_redirect(request: HtmxHttpRequest, article: Article, status: int = 200):
-    if request.htmx:
-        return render(
-            request,
-            "articles/article_detail.html#reader",
-            reader_context(request, article),
-            status=status,
+def _reader(request: HtmxHttpRequest, article: Article, extra=None, status: int = 200):
+    """The reader (whole page, or the #reader fragment for htmx)."""
+    offset = _int_param(request, "offset") or 0
+    context = selectors.reader_context(
+        article, request.user, request.GET, end=offset + selectors.LIST_PAGE
+    )
+    context.update(extra or {})
+    if request.htmx and not request.htmx.history_restore_request:
+        return render(request, "annotator/article_detail.html#reader", context, status=status)
+    return render(request, "annotator/article_detail.html", context, status=status)
+
+
+@require_GET
+def article_detail(request: HtmxHttpRequest, slug: str):
+    article = get_object_or_404(Article, slug=slug)
+    offset = _int_param(request, "offset")
+    if request.htmx and offset is not None:
+        # "Show more" in the sidebar: only the next items, not the whole reader.
+        context = selectors.sidebar_more(
+            article,
+            request.user,
+            request.GET,
+            offset=offset,
+            through=_int_param(request, "through"),
         )
-    return redirect(article)
+        return render(request, "annotator/article_detail.html#annotation-items", context)
+    return _reader(request, article)
 
 
-def _error(request: HtmxHttpRequest, back, text: str, target: str, status=400):
-    """Show `text` next to the control that sent the request (htmx, swapped into
-    `target`), or as a message after a redirect to `back` (a URL or an object)."""
+def _after_write(request: HtmxHttpRequest, article: Article, extra=None, status: int = 200):
     if request.htmx:
-        response = render(request, "annotator/_error.html", {"error": text}, status=status)
-        return reswap(retarget(response, target), "innerHTML")
-    messages.error(request, text)
-    return redirect(back)
-
-
-def _get_own_annotation(annotation_id: int) -> Annotation:
-    return get_object_or_404(Annotation.objects.live().select_related("article"), pk=annotation_id)
+        return _reader(request, article, extra, status)
+    return redirect(article)
 
 
 @require_POST
@@ -48,7 +67,7 @@ def annotation_create(request: HtmxHttpRequest, slug: str):
     article = get_object_or_404(Article, slug=slug)
     form = forms.AnnotationCreateForm(request.POST)
     if not form.is_valid():
-        return _error(request, article, forms.first_error(form), "#picker-error")
+        return error_response(request, article, forms.first_error(form), "#picker-error")
     data = form.cleaned_data
     try:
         services.annotation_create(
@@ -61,8 +80,12 @@ def annotation_create(request: HtmxHttpRequest, slug: str):
             quote=data["quote"] if "quote" in request.POST else None,
         )
     except ValidationError as error:
-        return _error(request, article, _message(error), "#picker-error")
-    return _reader_or_redirect(request, article, status=201 if request.htmx else 302)
+        return error_response(request, article, error, "#picker-error")
+    return _after_write(request, article, status=201)
+
+
+def _live_annotation(annotation_id: int) -> Annotation:
+    return get_object_or_404(Annotation.objects.live().select_related("article"), pk=annotation_id)
 
 
 def _edit_form(request, annotation, *, conflict=None, status=200):
@@ -71,13 +94,13 @@ def _edit_form(request, annotation, *, conflict=None, status=200):
         return render(request, "annotator/annotation_form.html", context, status=status)
     response = render(request, "annotator/annotation_form.html#edit-form", context, status=status)
     if status != 200:
-        response = reswap(retarget(response, f"#ann-edit-{annotation.pk}"), "innerHTML")
+        response = swap_into(response, f"#ann-edit-{annotation.pk}")
     return response
 
 
 @require_http_methods(["GET", "POST"])
 def annotation_update(request: HtmxHttpRequest, annotation_id: int):
-    annotation = _get_own_annotation(annotation_id)
+    annotation = _live_annotation(annotation_id)
     article = annotation.article
     if request.method == "GET":
         if not annotation.is_editable_by(request.user):
@@ -86,7 +109,7 @@ def annotation_update(request: HtmxHttpRequest, annotation_id: int):
     target = f"#ann-error-{annotation.pk}"
     form = forms.AnnotationUpdateForm(request.POST)
     if not form.is_valid():
-        return _error(request, article, forms.first_error(form), target)
+        return error_response(request, article, forms.first_error(form), target)
     data = form.cleaned_data
     try:
         services.annotation_update(
@@ -97,50 +120,40 @@ def annotation_update(request: HtmxHttpRequest, annotation_id: int):
             note=data["note"],
         )
     except PermissionDenied as error:
-        return _error(request, article, str(error), target, status=403)
+        return error_response(request, article, error, target, status=403)
     except services.StaleVersion as error:
         # Show what changed meanwhile beside what this person meant to save, so the
         # change can be applied again on top of the current version.
-        conflict = {"message": _message(error), "tag": data["tag"], "note": data["note"]}
+        conflict = {"message": message_of(error), "tag": data["tag"], "note": data["note"]}
         return _edit_form(request, error.current, conflict=conflict, status=409)
     except ValidationError as error:
-        return _error(request, article, _message(error), target)
-    return _reader_or_redirect(request, article)
+        return error_response(request, article, error, target)
+    return _after_write(request, article)
 
 
 @require_POST
 def annotation_delete(request: HtmxHttpRequest, annotation_id: int):
-    annotation = _get_own_annotation(annotation_id)
+    annotation = _live_annotation(annotation_id)
     article = annotation.article
     target = f"#ann-error-{annotation.pk}"
     form = forms.AnnotationDeleteForm(request.POST)
     if not form.is_valid():
-        return _error(request, article, forms.first_error(form), target)
+        return error_response(request, article, forms.first_error(form), target)
     try:
         deleted = services.annotation_delete(
             annotation=annotation, actor=request.user, version=form.cleaned_data["version"]
         )
     except PermissionDenied as error:
-        return _error(request, article, str(error), target, status=403)
+        return error_response(request, article, error, target, status=403)
     except services.StaleVersion as error:
-        return _error(request, article, _message(error), target, status=409)
+        return error_response(request, article, error, target, status=409)
     except ValidationError as error:
-        return _error(request, article, _message(error), target)
-    if request.htmx:
-        context = reader_context(request, article) | {"undo": deleted}
-        return render(request, "articles/article_detail.html#reader", context)
-    messages.success(
-        request, "Annotation deleted. It stays in the history, where you can restore it."
-    )
-    return redirect(article)
-
-
-def _back(request: HtmxHttpRequest, default: str = "") -> str:
-    """The form's `next` when it is a URL of this site, else `default`."""
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return target
-    return default
+        return error_response(request, article, error, target)
+    if not request.htmx:
+        messages.success(
+            request, "Annotation deleted. It stays in the history, where you can restore it."
+        )
+    return _after_write(request, article, {"undo": deleted})
 
 
 @require_POST
@@ -148,7 +161,7 @@ def annotation_restore(request: HtmxHttpRequest, annotation_id: int):
     """Undo a delete, or (with `revision`) return an annotation to an earlier revision."""
     annotation = get_object_or_404(Annotation.objects.select_related("article"), pk=annotation_id)
     article = annotation.article
-    back = _back(request, reverse("annotator:article_history", args=[article.slug]))
+    back = safe_next(request, reverse("annotator:article_history", args=[article.slug]))
     form = forms.AnnotationRestoreForm(request.POST)
     if not form.is_valid():
         messages.error(request, forms.first_error(form))
@@ -161,11 +174,11 @@ def annotation_restore(request: HtmxHttpRequest, annotation_id: int):
             version=form.cleaned_data["version"],
         )
     except PermissionDenied as error:
-        return _error(request, article, str(error), "#reader-notice", status=403)
+        return error_response(request, article, error, "#reader-notice", status=403)
     except ValidationError as error:  # StaleVersion included
-        return _error(request, article, _message(error), "#reader-notice", status=409)
+        return error_response(request, article, error, "#reader-notice", status=409)
     if request.htmx:
-        return _reader_or_redirect(request, article)
+        return _reader(request, article)
     what = restored.history.first().history_change_reason
     messages.success(request, f"Annotation “{restored.short_quote}” {what}.")
     return redirect(back)

@@ -5,21 +5,22 @@ from django.urls import path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from annotator import api, api_discussion
-from articles.api import ArticleViewSet
+from annotator.api import annotations, articles, auth, discussion, transfer
 
 router = DefaultRouter()
-router.register("articles", ArticleViewSet, basename="article")
-router.register("annotations", api.AnnotationViewSet, basename="annotation")
-router.register("comments", api_discussion.CommentViewSet, basename="comment")
+router.register("articles", articles.ArticleViewSet, basename="article")
+router.register("annotations", annotations.AnnotationViewSet, basename="annotation")
+router.register("comments", discussion.CommentViewSet, basename="comment")
 
-article_annotations = api.ArticleAnnotationViewSet.as_view({"get": "list", "post": "create"})
-annotation_comments = api_discussion.AnnotationCommentViewSet.as_view(
+article_annotations = annotations.ArticleAnnotationViewSet.as_view(
+    {"get": "list", "post": "create"}
+)
+annotation_comments = discussion.AnnotationCommentViewSet.as_view(
     {"get": "list", "post": "create"}
 )
 
 api_urls = [
-    path("token/", api.TokenView.as_view(), name="token"),
+    path("token/", auth.TokenView.as_view(), name="token"),
     path(
         "articles/<str:slug>/annotations/",
         article_annotations,
@@ -29,11 +30,11 @@ api_urls = [
     path("annotations/<str:pk>/comments/", annotation_comments, name="annotation_comments"),
     path(
         "annotations/<str:pk>/review/",
-        api_discussion.AnnotationReviewView.as_view(),
+        discussion.AnnotationReviewView.as_view(),
         name="annotation_review",
     ),
-    path("export/", api.ExportView.as_view(), name="export"),
-    path("import/", api.ImportView.as_view(), name="import"),
+    path("export/", transfer.ExportView.as_view(), name="export"),
+    path("import/", transfer.ImportView.as_view(), name="import"),
     path("schema/", SpectacularJSONAPIView.as_view(), name="schema"),
     *router.urls,
 ]

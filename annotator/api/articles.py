@@ -1,18 +1,13 @@
-from django.http import Http404
+"""The article API: list, read and add articles."""
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
-from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
-from articles import serializers, services
+from annotator.api import serializers
+from annotator.api.http import get_article
+from articles import services
 from articles.models import Article
-
-
-def get_article(queryset, slug: str) -> Article:
-    # PostgreSQL refuses to compare with text holding NUL: no such slug can exist.
-    if "\x00" in slug:
-        raise Http404
-    return get_object_or_404(queryset, slug=slug)
 
 
 class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -1,3 +1,6 @@
+"""Shapes of the API's bodies. Serializers check types and fields; the rules and their
+sentences (lengths, tags, offsets) belong to annotator.services."""
+
 from rest_framework import serializers
 
 from annotator import markdown
@@ -9,7 +12,7 @@ from annotator.models import (
     Comment,
     Review,
 )
-from articles.services import TEXT_MAX_LENGTH
+from articles.models import TEXT_MAX_LENGTH, Article
 
 
 class TextField(serializers.CharField):
@@ -52,7 +55,11 @@ class AnnotationCreateSerializer(serializers.Serializer):
     start = serializers.IntegerField(min_value=0, max_value=TEXT_MAX_LENGTH)
     end = serializers.IntegerField(min_value=1, max_value=TEXT_MAX_LENGTH)
     tag = TextField(max_length=32, help_text="Tag key: fact, opinion or speculation.")
-    note = TextField(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH)
+    note = TextField(
+        required=False,
+        allow_blank=True,
+        help_text=f"Why this tag; at most {NOTE_MAX_LENGTH:,} characters once trimmed.",
+    )
     quote = TextField(
         required=False,
         max_length=TEXT_MAX_LENGTH,
@@ -62,7 +69,11 @@ class AnnotationCreateSerializer(serializers.Serializer):
 
 class AnnotationUpdateSerializer(serializers.Serializer):
     tag = TextField(required=False, max_length=32)
-    note = TextField(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH)
+    note = TextField(
+        required=False,
+        allow_blank=True,
+        help_text=f"Why this tag; at most {NOTE_MAX_LENGTH:,} characters once trimmed.",
+    )
 
     def validate(self, attrs):
         if not attrs:
@@ -215,3 +226,40 @@ class ReviewSetSerializer(serializers.Serializer):
         allow_blank=True,
         help_text=f"Your reason, at most {REASON_MAX_LENGTH:,} characters once trimmed.",
     )
+
+
+# Articles --------------------------------------------------------------------------------
+
+
+class ArticleSerializer(serializers.ModelSerializer):
+    """An article in a list: everything but its text."""
+
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # Often empty, which is not a URI: describe it as text.
+    source_url = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Article
+        fields = [
+            "slug", "title", "subtitle", "byline", "source_url", "published_on", "language",
+            "created_by", "created", "modified",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class ArticleDetailSerializer(ArticleSerializer):
+    class Meta(ArticleSerializer.Meta):
+        fields = [*ArticleSerializer.Meta.fields, "text"]
+        read_only_fields = fields
+
+
+class ArticleCreateSerializer(serializers.Serializer):
+    title = TextField(max_length=300)
+    text = TextField(
+        help_text=f"Canonical plain text, kept verbatim; at most {TEXT_MAX_LENGTH:,} characters."
+    )
+    subtitle = TextField(required=False, allow_blank=True, max_length=500)
+    byline = TextField(required=False, allow_blank=True, max_length=300)
+    source_url = serializers.URLField(required=False, allow_blank=True, max_length=1000)
+    published_on = serializers.DateField(required=False, allow_null=True)
+    language = TextField(required=False, max_length=16)

@@ -1,0 +1,176 @@
+"""The annotation API: an article's annotations (list and create) and one annotation
+(read, change, delete, restore, history). Changes need If-Match with the ETag from GET."""
+
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from annotator import services
+from annotator.api import serializers
+from annotator.api.errors import CONDITIONAL_ERRORS, errors
+from annotator.api.http import (
+    ContentLengthLimit,
+    IsAuthorOrReadOnly,
+    get_article,
+    if_match_version,
+)
+from annotator.models import Annotation
+from annotator.selectors import filters, history
+from articles.models import Article
+
+
+def _annotations():
+    # with_status() groups rows, and Django then ignores Meta.ordering: order explicitly.
+    return (
+        Annotation.objects.select_related("article", "author", "tag")
+        .with_status()
+        .order_by("start", "end", "id")
+    )
+
+
+class ArticleAnnotationViewSet(ContentLengthLimit, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The annotations of one article: list (with filters) and create."""
+
+    serializer_class = serializers.AnnotationSerializer
+    # The filters the reader and the exports use too; a bad value is a 400 naming it.
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = filters.AnnotationFilter
+
+    def _article(self) -> Article:
+        return get_article(Article.objects.defer("text"), self.kwargs["slug"])
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # drf-spectacular reading the view
+            return Annotation.objects.none()
+        return _annotations().filter(article=self._article()).live().defer("article__text")
+
+    @extend_schema(
+        responses={200: serializers.AnnotationSerializer(many=True), **errors(400, 401, 404)},
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        request=serializers.AnnotationCreateSerializer,
+        responses={201: serializers.AnnotationSerializer, **errors(400, 401, 404, 413)},
+    )
+    def create(self, request, slug):
+        article = get_article(Article.objects.all(), slug)
+        data = serializers.AnnotationCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        annotation = services.annotation_create(
+            article=article, author=request.user, **data.validated_data
+        )
+        body = serializers.AnnotationSerializer(annotation).data
+        location = request.build_absolute_uri(f"/api/annotations/{annotation.pk}/")
+        headers = {"ETag": annotation.etag, "Location": location}
+        return Response(body, status=status.HTTP_201_CREATED, headers=headers)
+
+
+class AnnotationViewSet(ContentLengthLimit, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """One annotation. Changes need If-Match with the ETag from GET (optimistic locking)."""
+
+    serializer_class = serializers.AnnotationSerializer
+    permission_classes = [permissions.IsAuthenticated, IsAuthorOrReadOnly]
+    # Any segment, so "/annotations/abc/" is DRF's JSON 404, not Django's HTML one.
+    lookup_value_regex = "[^/]+"
+
+    def get_queryset(self):
+        if self.action in {"restore", "history"}:
+            return _annotations()
+        return _annotations().live()
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        instance = getattr(self, "_etag_for", None)
+        if instance is not None and response.status_code < 300:
+            response["ETag"] = instance.etag
+        return super().finalize_response(request, response, *args, **kwargs)
+
+    @extend_schema(responses={200: serializers.AnnotationSerializer, **errors(401, 404)})
+    def retrieve(self, request, *args, **kwargs):
+        annotation = self._etag_for = self.get_object()
+        return Response(self.get_serializer(annotation).data)
+
+    @extend_schema(
+        request=serializers.AnnotationUpdateSerializer,
+        parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=True)],
+        responses={
+            200: serializers.AnnotationSerializer,
+            **errors(400, 401, 403, 404, 413),
+            **CONDITIONAL_ERRORS,
+        },
+    )
+    def partial_update(self, request, *args, **kwargs):
+        annotation = self.get_object()
+        version = if_match_version(request, annotation)
+        data = serializers.AnnotationUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        annotation = services.annotation_update(
+            annotation=annotation, actor=request.user, version=version, **data.validated_data
+        )
+        self._etag_for = annotation
+        return Response(self.get_serializer(_annotations().get(pk=annotation.pk)).data)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=True)],
+        responses={204: None, **errors(401, 403, 404), **CONDITIONAL_ERRORS},
+    )
+    def destroy(self, request, *args, **kwargs):
+        annotation = self.get_object()
+        version = if_match_version(request, annotation)
+        self._etag_for = services.annotation_delete(
+            annotation=annotation, actor=request.user, version=version
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        request=serializers.RestoreSerializer,
+        responses={
+            200: serializers.AnnotationSerializer,
+            **errors(400, 401, 403, 404),
+            412: CONDITIONAL_ERRORS[412],
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def restore(self, request, *args, **kwargs):
+        """Undo the soft delete of an annotation, or with {"revision": N} return it to
+        revision N of its history (its author or an admin). If-Match is optional here;
+        when sent, a stale one is refused with 412."""
+        annotation = self.get_object()
+        body = serializers.RestoreSerializer(data=request.data or {})
+        body.is_valid(raise_exception=True)
+        version = (
+            if_match_version(request, annotation) if request.headers.get("If-Match") else None
+        )
+        annotation = services.annotation_restore(
+            annotation=annotation,
+            actor=request.user,
+            revision=body.validated_data.get("revision"),
+            version=version,
+        )
+        self._etag_for = annotation
+        return Response(self.get_serializer(_annotations().get(pk=annotation.pk)).data)
+
+    @extend_schema(
+        responses={200: serializers.HistoryEntrySerializer(many=True), **errors(401, 404)}
+    )
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def history(self, request, *args, **kwargs):
+        """Every revision of the annotation, newest first, with what changed."""
+        revisions = history.annotation_revisions(self.get_object())
+        entries = [
+            {
+                "revision": rev.number,
+                "action": rev.action,
+                "user": rev.user.username if rev.user else None,
+                "at": rev.at,
+                "version": rev.record.version,
+                "changes": [
+                    {"field": c.field, "old": c.before, "new": c.after} for c in rev.changes
+                ],
+            }
+            for rev in revisions
+        ]
+        return Response(serializers.HistoryEntrySerializer(entries, many=True).data)

@@ -1,0 +1,74 @@
+"""HTTP plumbing the API views share: conditional requests (If-Match), body limits,
+and content negotiation for the transfer endpoints."""
+
+import re
+
+from django.conf import settings
+from django.http import Http404
+from rest_framework import permissions
+from rest_framework.generics import get_object_or_404
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.parsers import BaseParser
+
+from annotator.api.errors import PayloadTooLarge, PreconditionRequired
+from articles.models import Article
+
+
+def if_match_version(request, annotation) -> int | None:
+    """The version the client edited, from If-Match; None for "*" (any version)."""
+    header = request.headers.get("If-Match", "").strip()
+    if not header:
+        raise PreconditionRequired()
+    if header == "*":
+        return None
+    for candidate in header.split(","):
+        match = re.fullmatch(r'\s*(?:W/)?"(\d+)-(\d+)"\s*', candidate)
+        if match and int(match.group(1)) == annotation.pk:
+            return int(match.group(2))
+    # An ETag that names nothing current is stale by definition.
+    return 0
+
+
+class JsonOnlyNegotiation(DefaultContentNegotiation):
+    """Ignore ?format=, which names an export format here, not a DRF renderer."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class RawBodyParser(BaseParser):
+    """The import reads the body itself; any content type is accepted."""
+
+    media_type = "*/*"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        return None
+
+
+class ContentLengthLimit:
+    """Refuse an announced body over the limit before reading it: 413 JSON."""
+
+    def initial(self, request, *args, **kwargs):
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if limit is not None and length.isdigit() and int(length) > limit:
+            raise PayloadTooLarge()
+        super().initial(request, *args, **kwargs)
+
+
+class IsAuthorOrReadOnly(permissions.BasePermission):
+    message = "Only the author can change or delete this annotation."
+
+    def has_object_permission(self, request, view, obj):
+        # Restoring has its own rule (the author or an admin), checked by the service.
+        if request.method in permissions.SAFE_METHODS or view.action in {"restore"}:
+            return True
+        return obj.is_editable_by(request.user)
+
+
+def get_article(queryset, slug: str) -> Article:
+    """The article with this slug from `queryset`, or a JSON 404."""
+    # PostgreSQL refuses to compare with text holding NUL: no such slug can exist.
+    if "\x00" in slug:
+        raise Http404
+    return get_object_or_404(queryset, slug=slug)

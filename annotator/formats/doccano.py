@@ -1,0 +1,72 @@
+"""doccano JSONL: one article per line, {"text", "label": [[start, end, tag], ...]}."""
+
+import json
+from collections.abc import Iterator
+
+from annotator.formats.records import (
+    CHUNK_SIZE,
+    ImportRecord,
+    decode,
+    fail,
+    load_json,
+    whole_number,
+)
+from articles.models import Article
+
+CONTENT_TYPE = "application/x-ndjson; charset=utf-8"
+SUFFIX = ".doccano.jsonl"
+
+
+def export(queryset, base_url: str) -> Iterator[str]:
+    # One article per line; its labels are written as they are read, so an article with
+    # many annotations does not build a big list first.
+    current = None
+    for annotation in queryset.values_list("article_id", "start", "end", "tag__key").iterator(
+        chunk_size=CHUNK_SIZE
+    ):
+        article_id, start, end, tag = annotation
+        if article_id != current:
+            if current is not None:
+                yield "]}\n"
+            article = Article.objects.only("slug", "title", "text").get(pk=article_id)
+            head = {"text": article.text, "title": article.title, "slug": article.slug}
+            yield json.dumps(head, ensure_ascii=False)[:-1] + ', "label": ['
+            current = article_id
+        else:
+            yield ", "
+        yield json.dumps([start, end, tag])
+    if current is not None:
+        yield "]}\n"
+
+
+def parse(data: bytes | str) -> list[ImportRecord]:
+    """Records from doccano JSONL; the article is found by its text or created."""
+    records = []
+    for number, line in enumerate(decode(data).splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"line {number}"
+        row = load_json(line, where)
+        if not isinstance(row, dict) or not isinstance(row.get("text"), str):
+            raise fail(where, 'each line must be a JSON object with "text" and "label".')
+        labels = row.get("label", row.get("labels", []))
+        if not isinstance(labels, list):
+            raise fail(where, '"label" must be a list of [start, end, tag].')
+        title = row.get("title") if isinstance(row.get("title"), str) else ""
+        slug = row.get("slug") if isinstance(row.get("slug"), str) else ""
+        for index, label in enumerate(labels, start=1):
+            where_label = f"{where}, label {index}"
+            if not (isinstance(label, list) and len(label) == 3 and isinstance(label[2], str)):
+                raise fail(where_label, "a label must be [start, end, tag].")
+            records.append(
+                ImportRecord(
+                    where_label,
+                    whole_number(label[0], "start", where_label),
+                    whole_number(label[1], "end", where_label),
+                    label[2].lower(),
+                    text=row["text"],
+                    title=title,
+                    slug=slug,
+                )
+            )
+    return records

@@ -1,0 +1,243 @@
+"""What every format shares: reading annotations to export in chunks, the full record
+of one annotation, and checking and writing imported records all or nothing."""
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from annotator import services
+from annotator.models import Annotation, Tag
+from annotator.selectors.filters import ExportFilter, filtered_or_error
+from articles import services as article_services
+from articles.models import TEXT_MAX_LENGTH, Article
+
+CHUNK_SIZE = 2000
+
+
+# Export ------------------------------------------------------------------------------------
+
+
+def export_queryset(params=None, *, user=None):
+    """Live annotations to export, filtered by `params` (ExportFilter: article, tag,
+    author, status, since), ordered by article and position, without article text.
+    Raises ValidationError naming a filter that cannot be read."""
+    queryset = filtered_or_error(
+        Annotation.objects.live(), params or {}, user=user, filterset_class=ExportFilter
+    )
+    return (
+        queryset.select_related("article", "author", "tag")
+        .defer("article__text")
+        .with_comment_count()
+        .order_by("article_id", "start", "end", "id")
+    )
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def rows(queryset, *, reviews: bool) -> Iterator[Annotation]:
+    """The annotations of `queryset`, read CHUNK_SIZE at a time (with their reviews)."""
+    if reviews:
+        queryset = queryset.prefetch_related("reviews__reviewer", "reviews__proposed_tag")
+    return queryset.iterator(chunk_size=CHUNK_SIZE)
+
+
+def annotation_record(annotation: Annotation) -> dict:
+    """Every field of an annotation, with its reviews and comment count (the jsonl shape)."""
+    return {
+        "id": annotation.pk,
+        "article": annotation.article.slug,
+        "start": annotation.start,
+        "end": annotation.end,
+        "quote": annotation.quote,
+        "prefix": annotation.prefix,
+        "suffix": annotation.suffix,
+        "tag": annotation.tag.key,
+        "note": annotation.note,
+        "author": annotation.author.username,
+        "status": annotation.status,  # from the prefetched reviews: no query per row
+        "version": annotation.version,
+        "created": iso(annotation.created),
+        "modified": iso(annotation.modified),
+        "reviews": [
+            {
+                "reviewer": review.reviewer.username,
+                "verdict": review.verdict,
+                "proposed_tag": review.proposed_tag.key if review.proposed_tag else None,
+                "comment": review.comment,
+                "created": iso(review.created),
+                "modified": iso(review.modified),
+            }
+            for review in annotation.reviews.all()
+        ],
+        "comment_count": annotation.comment_count,
+    }
+
+
+# Import ------------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportRecord:
+    where: str  # "line 3" or "annotation 7": said in every error about this record
+    start: int
+    end: int
+    tag: str
+    note: str = ""
+    quote: str | None = None
+    article: Article | None = None
+    # doccano: the article is found by text, or created from text and title.
+    text: str | None = None
+    title: str = ""
+    slug: str = ""
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    skipped: int = 0
+    articles_created: int = 0
+
+
+def fail(where: str, reason) -> ValidationError:
+    """The error for one bad record: where it is, why, and that nothing was written."""
+    if isinstance(reason, ValidationError):
+        messages = (
+            [f"{k}: {' '.join(v)}" if k != "__all__" else " ".join(v)
+             for k, v in reason.message_dict.items()]
+            if hasattr(reason, "error_dict")
+            else reason.messages
+        )  # fmt: skip
+        reason = " ".join(messages)
+    return ValidationError(f"{where}: {reason} Nothing was imported.", code="import_invalid")
+
+
+def decode(data: bytes | str) -> str:
+    if isinstance(data, str):
+        return data
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ValidationError(
+            f"The file is not UTF-8 text (byte {error.start} cannot be read). "
+            "Nothing was imported.",
+            code="import_invalid",
+        ) from None
+
+
+def load_json(text: str, where: str):
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError) as error:
+        raise fail(where, f"this is not valid JSON ({error}).") from None
+    # PostgreSQL cannot store NUL in text; refuse it here rather than fail while writing.
+    if "\x00" in text or re.search(r"\\u0000", text, re.IGNORECASE):
+        raise fail(where, "it holds a NUL character (\\u0000), which cannot be stored.")
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        reason = "it holds a lone surrogate (such as \\ud800), not valid Unicode."
+        raise fail(where, reason) from None
+    return value
+
+
+def whole_number(value, name: str, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise fail(where, f"{name} must be a whole number, not {value!r}.")
+    return value
+
+
+def _check(record: ImportRecord, tag_keys: set[str], articles_by_text: dict) -> None:
+    text = record.article.text if record.article else record.text
+    if not isinstance(record.note, str):
+        raise fail(record.where, "the note must be text.")
+    if not isinstance(record.tag, str) or record.tag not in tag_keys:
+        known = ", ".join(sorted(tag_keys))
+        raise fail(record.where, f"there is no tag called {record.tag!r}. Use one of: {known}.")
+    try:
+        services.check_span(text, record.start, record.end, record.quote)
+    except ValidationError as error:
+        raise fail(record.where, error) from None
+    if record.article is None and articles_by_text.get(record.text) is None:
+        if not record.title.strip():
+            raise fail(
+                record.where,
+                "no article has this text, and the line has no title to create one with.",
+            )
+        if len(record.text) > TEXT_MAX_LENGTH:
+            raise fail(record.where, "the text is too long for one article.")
+
+
+def import_records(
+    records: list[ImportRecord],
+    *,
+    actor,
+    dry_run: bool = False,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> ImportResult:
+    """Write `records` as annotations by `actor`, all or nothing.
+
+    Every record is checked first; any bad record raises ValidationError naming it and
+    nothing is written. A record identical to a live annotation by `actor` (same article,
+    span, tag and note) is skipped, so importing the same file twice adds nothing.
+    """
+    tag_keys = set(Tag.objects.values_list("key", flat=True))
+    articles_by_text: dict[str, Article | None] = {}
+    for record in records:
+        if record.article is None and record.text not in articles_by_text:
+            same = Article.objects.filter(text=record.text)
+            articles_by_text[record.text] = (
+                same.filter(slug=record.slug).first() or same.order_by("created", "pk").first()
+            )
+    for record in records:
+        _check(record, tag_keys, articles_by_text)
+    result = ImportResult()
+    if dry_run:
+        result.created = len(records)
+        return result
+    with transaction.atomic():
+        for number, record in enumerate(records, start=1):
+            article = record.article or articles_by_text.get(record.text)
+            try:
+                if article is None:
+                    article = articles_by_text[record.text] = _article_for(record, actor)
+                    result.articles_created += 1
+                duplicate = Annotation.objects.live().filter(
+                    article=article, author=actor, start=record.start, end=record.end,
+                    tag__key=record.tag, note=(record.note or "").strip(),
+                )  # fmt: skip
+                if duplicate.exists():
+                    result.skipped += 1
+                    continue
+                services.annotation_create(
+                    article=article,
+                    author=actor,
+                    start=record.start,
+                    end=record.end,
+                    tag=record.tag,
+                    note=record.note,
+                    quote=record.quote,
+                )
+            except ValidationError as error:
+                raise fail(record.where, error) from None
+            result.created += 1
+            if on_progress and number % 500 == 0:
+                on_progress(number, len(records))
+    if on_progress:
+        on_progress(len(records), len(records))
+    return result
+
+
+def _article_for(record: ImportRecord, actor) -> Article:
+    slug = (
+        record.slug if record.slug and not Article.objects.filter(slug=record.slug).exists() else ""
+    )
+    return article_services.article_create(
+        title=record.title, text=record.text, created_by=actor, slug=slug
+    )

@@ -1,0 +1,195 @@
+"""W3C Web Annotation (JSON-LD): an AnnotationCollection of AnnotationPages; each
+annotation's target has a TextQuoteSelector and a TextPositionSelector, the tag is a
+TextualBody with purpose "tagging" and the note one with purpose "commenting"."""
+
+import json
+import math
+import re
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+from annotator.formats.records import (
+    ImportRecord,
+    decode,
+    fail,
+    iso,
+    load_json,
+    rows,
+    whole_number,
+)
+from annotator.models import Annotation
+from articles.models import Article
+
+CONTENT_TYPE = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
+SUFFIX = ".jsonld"
+ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
+# Depth of nested AnnotationPages stays at or below this, whatever the total.
+MAX_PAGES = 100
+MIN_PAGE_SIZE = 1000
+
+
+def w3c_annotation(annotation: Annotation, *, source: str, base_url: str) -> dict:
+    bodies = [{"type": "TextualBody", "purpose": "tagging", "value": annotation.tag.key}]
+    if annotation.note:
+        bodies.append(
+            {
+                "type": "TextualBody",
+                "purpose": "commenting",
+                "value": annotation.note,
+                "format": "text/plain",
+            }
+        )
+    return {
+        "id": f"{base_url}/api/annotations/{annotation.pk}/",
+        "type": "Annotation",
+        "creator": {"type": "Person", "nickname": annotation.author.username},
+        "created": iso(annotation.created),
+        "modified": iso(annotation.modified),
+        "body": bodies,
+        "target": {
+            "source": source,
+            "selector": [
+                {
+                    "type": "TextQuoteSelector",
+                    "exact": annotation.quote,
+                    "prefix": annotation.prefix,
+                    "suffix": annotation.suffix,
+                },
+                {"type": "TextPositionSelector", "start": annotation.start, "end": annotation.end},
+            ],
+        },
+    }
+
+
+def export(queryset, base_url: str, *, export_id: str) -> Iterator[str]:
+    # Pages are nested ("next" holds the following page) so the whole collection is one
+    # JSON-LD document that can be written as it is read.
+    total = queryset.count()
+    page_size = max(MIN_PAGE_SIZE, math.ceil(total / MAX_PAGES))
+    head = {
+        "@context": ANNO_CONTEXT,
+        "id": export_id,
+        "type": "AnnotationCollection",
+        "label": "Claimmark annotations",
+        "total": total,
+    }
+    yield json.dumps(head, ensure_ascii=False)[:-1] + ', "first": '
+    sources: dict[int, str] = {}
+    pages = 0
+    index = 0
+    for annotation in rows(queryset, reviews=False):
+        if index % page_size == 0:
+            if pages:
+                yield '], "next": '
+            page = {
+                "id": f"{export_id}#page-{pages + 1}",
+                "type": "AnnotationPage",
+                "partOf": export_id,
+                "startIndex": index,
+            }
+            yield json.dumps(page)[:-1] + ', "items": ['
+            pages += 1
+        elif index:
+            yield ", "
+        source = sources.get(annotation.article_id)
+        if source is None:
+            source = f"{base_url}{annotation.article.get_absolute_url()}"
+            sources[annotation.article_id] = source
+        item = w3c_annotation(annotation, source=source, base_url=base_url)
+        yield json.dumps(item, ensure_ascii=False)
+        index += 1
+    if not pages:
+        empty = {"id": f"{export_id}#page-1", "type": "AnnotationPage", "partOf": export_id}
+        yield json.dumps(empty | {"startIndex": 0, "items": []}) + "}\n"
+        return
+    yield "]" + "}" * pages + "}\n"
+
+
+# Import ------------------------------------------------------------------------------------
+
+
+def _article_from_source(source, where: str, articles: dict[str, Article]) -> Article:
+    if isinstance(source, dict):
+        source = source.get("id") or source.get("source")
+    if not isinstance(source, str) or not source:
+        raise fail(where, "the target has no source (the article's URL).")
+    match = re.search(r"/articles/([-\w]+)/?$", urlsplit(source).path)
+    slug = match.group(1) if match else urlsplit(source).path.rstrip("/").rsplit("/", 1)[-1]
+    if slug not in articles:
+        articles[slug] = Article.objects.filter(slug=slug).first()
+    if articles[slug] is None:
+        raise fail(where, f"there is no article {slug!r} (from the target source {source!r}).")
+    return articles[slug]
+
+
+def _items(document) -> Iterator[dict]:
+    if isinstance(document, list):
+        yield from document
+        return
+    if not isinstance(document, dict):
+        raise fail("document", "expected an AnnotationCollection, AnnotationPage or Annotation.")
+    kind = document.get("type")
+    if kind == "Annotation":
+        yield document
+    elif kind == "AnnotationPage":
+        while isinstance(document, dict):
+            yield from document.get("items") or []
+            document = document.get("next")
+    elif kind == "AnnotationCollection":
+        yield from _items(document.get("first") or {"type": "AnnotationPage", "items": []})
+    else:
+        raise fail("document", f"expected an AnnotationCollection, not type {kind!r}.")
+
+
+def parse(data: bytes | str) -> list[ImportRecord]:
+    """Records from a W3C Web Annotation document; the article comes from target.source."""
+    document = load_json(decode(data), "document")
+    records, articles = [], {}
+    for number, item in enumerate(_items(document), start=1):
+        where = f"annotation {number}"
+        if not isinstance(item, dict):
+            raise fail(where, "an annotation must be a JSON object.")
+        bodies = item.get("body") or []
+        bodies = bodies if isinstance(bodies, list) else [bodies]
+        tags = [
+            b.get("value") for b in bodies if isinstance(b, dict) and b.get("purpose") == "tagging"
+        ]
+        notes = [
+            b.get("value")
+            for b in bodies
+            if isinstance(b, dict) and b.get("purpose") == "commenting"
+        ]
+        if len(tags) != 1:
+            raise fail(where, "it needs exactly one TextualBody with purpose 'tagging'.")
+        target = item.get("target")
+        target = target[0] if isinstance(target, list) and target else target
+        if not isinstance(target, dict):
+            raise fail(where, "it has no target.")
+        article = _article_from_source(target.get("source"), where, articles)
+        selectors = target.get("selector") or []
+        selectors = selectors if isinstance(selectors, list) else [selectors]
+        by_type = {s.get("type"): s for s in selectors if isinstance(s, dict)}
+        position, quote = by_type.get("TextPositionSelector"), by_type.get("TextQuoteSelector")
+        exact = quote.get("exact") if quote else None
+        if position:
+            start = whole_number(position.get("start"), "start", where)
+            end = whole_number(position.get("end"), "end", where)
+        elif isinstance(exact, str) and exact:
+            start, end = _locate(article.text, quote, where)
+        else:
+            raise fail(where, "it needs a TextPositionSelector or a TextQuoteSelector.")
+        note = notes[0] if notes else ""
+        records.append(
+            ImportRecord(where, start, end, tags[0], note=note, quote=exact, article=article)
+        )
+    return records
+
+
+def _locate(text: str, quote: dict, where: str) -> tuple[int, int]:
+    exact = quote["exact"]
+    prefix, suffix = quote.get("prefix") or "", quote.get("suffix") or ""
+    for needle, offset in ((prefix + exact + suffix, len(prefix)), (exact, 0)):
+        first = text.find(needle)
+        if first != -1 and text.find(needle, first + 1) == -1:
+            return first + offset, first + offset + len(exact)
+    raise fail(where, "its quote is not found exactly once in the article.")

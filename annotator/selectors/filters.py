@@ -1,0 +1,191 @@
+"""The one definition of how annotations are filtered, for the reader, the API list,
+the export and the export command.
+
+`AnnotationFilter` is a django-filter FilterSet. Every value is checked the same way:
+an unknown tag, person, article or status, or an unreadable date, is an error with a
+sentence (a 400 on the API, a message on the page), never a silently empty list.
+"""
+
+from datetime import UTC, datetime
+
+import django_filters
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.utils.dateparse import parse_datetime
+from django.utils.timezone import is_naive, make_aware
+
+from annotator.models import Annotation, Review, Tag
+from annotator.services.rules import unknown_tag_message
+from articles.models import Article
+
+NEEDS_MY_REVIEW = "needs-review"
+STATUS_CHOICES = [*Annotation.Status.choices, (NEEDS_MY_REVIEW, "Needs my review")]
+
+
+def _refuse_nul(name: str, value) -> None:
+    # PostgreSQL cannot compare with text holding NUL; say so instead of failing.
+    if isinstance(value, str) and "\x00" in value:
+        raise ValidationError(f"{name} holds a NUL character.", code=name)
+
+
+class _NamedChoiceField(forms.ModelChoiceField):
+    """A model chosen by a name (`to_field_name`), with our own sentence when unknown."""
+
+    def __init__(self, *args, param: str, unknown, **kwargs):
+        self.param, self.unknown = param, unknown
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        _refuse_nul(self.param, value)
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            raise ValidationError(self.unknown(value), code=self.param) from None
+
+
+class _NamedChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = _NamedChoiceField
+
+
+class _StatusField(forms.ChoiceField):
+    def validate(self, value):
+        _refuse_nul("status", value)
+        if value and value not in dict(STATUS_CHOICES):
+            raise ValidationError(
+                f"status must be one of pending, accepted, disputed or {NEEDS_MY_REVIEW}, "
+                f"not {value!r}.",
+                code="status",
+            )
+
+
+class _StatusFilter(django_filters.ChoiceFilter):
+    field_class = _StatusField
+
+
+def parse_since(value: str) -> datetime:
+    """An ISO 8601 date and time, in UTC; naive ones are taken as UTC."""
+    try:
+        moment = parse_datetime(value.strip().replace(" ", "+"))
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise ValidationError(
+            f"since must be an ISO 8601 date and time, such as 2026-01-31T12:00:00Z; "
+            f"{value!r} is not one.",
+            code="since",
+        )
+    try:
+        # In UTC: PostgreSQL refuses offsets beyond ±15:59 that ISO 8601 allows.
+        return (make_aware(moment, UTC) if is_naive(moment) else moment).astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise ValidationError(
+            f"since {value!r} is outside the dates that can be stored.", code="since"
+        ) from None
+
+
+class _SinceField(forms.CharField):
+    def to_python(self, value):
+        value = super().to_python(value)
+        _refuse_nul("since", value)
+        return parse_since(value) if value else None
+
+
+class _SinceFilter(django_filters.Filter):
+    field_class = _SinceField
+
+
+class AnnotationFilter(django_filters.FilterSet):
+    """Filters on one article's annotations (the reader, the API list). Pass `user` (or
+    DRF's `request`) so that "needs my review" knows who asks."""
+
+    tag = _NamedChoiceFilter(
+        queryset=Tag.objects.all(),
+        to_field_name="key",
+        param="tag",
+        unknown=unknown_tag_message,
+        help_text="Only this tag key (fact, opinion, ...).",
+    )
+    author = _NamedChoiceFilter(
+        queryset=get_user_model().objects.only("pk", "username"),
+        to_field_name="username",
+        param="author",
+        unknown=lambda value: f"There is nobody with the user name {value!r}.",
+        help_text="Only annotations by this user name.",
+    )
+    status = _StatusFilter(
+        choices=STATUS_CHOICES,
+        method="filter_status",
+        help_text="Review status; needs-review: others' annotations you have not reviewed.",
+    )
+    since = _SinceFilter(
+        field_name="modified",
+        lookup_expr="gte",
+        help_text="Changed at or after this ISO 8601 date-time.",
+    )
+
+    class Meta:
+        model = Annotation
+        fields = ["tag", "author", "status", "since"]
+
+    def __init__(self, data=None, queryset=None, *, user=None, **kwargs):
+        super().__init__(data, queryset, **kwargs)
+        # DRF's filter backend passes `request`; the pages and commands pass `user`.
+        self.user = user or getattr(self.request, "user", None)
+
+    def active(self) -> dict[str, str]:
+        """The filters that were understood, as the strings a URL would carry."""
+        if not self.is_bound:
+            return {}
+        self.errors  # noqa: B018 - validates the form
+        names = {"article": "slug", "tag": "key", "author": "username"}
+        active = {}
+        for name, value in self.form.cleaned_data.items():
+            if value in (None, ""):
+                continue
+            if name in names:
+                value = getattr(value, names[name])
+            elif name == "since":
+                value = value.isoformat()
+            active[name] = value
+        return active
+
+    def filter_status(self, queryset, name, value):
+        if value == NEEDS_MY_REVIEW:
+            user = self.user
+            if user is None or not user.is_authenticated:
+                return queryset.none()
+            mine = Review.objects.filter(reviewer=user).values("annotation_id")
+            return queryset.exclude(author=user).exclude(pk__in=mine)
+        return queryset.filter_status(value)
+
+
+class ExportFilter(AnnotationFilter):
+    """The same filters across articles, and `article` to keep one (the exports)."""
+
+    article = _NamedChoiceFilter(
+        queryset=Article.objects.only("pk", "slug"),
+        to_field_name="slug",
+        param="article",
+        unknown=lambda value: f"There is no article called {value!r}.",
+        help_text="Only this article (slug).",
+    )
+
+    class Meta:
+        model = Annotation
+        fields = ["article", "tag", "author", "status", "since"]
+
+
+def errors_of(filterset: AnnotationFilter) -> dict[str, list[str]]:
+    """{parameter: [sentence]} for the filters that could not be read."""
+    return {name: list(messages) for name, messages in filterset.errors.items()}
+
+
+def filtered_or_error(queryset, params, *, user=None, filterset_class=AnnotationFilter):
+    """`queryset` narrowed by `params`; a ValidationError naming the first bad filter."""
+    filterset = filterset_class(params, queryset=queryset, user=user)
+    errors = errors_of(filterset)
+    if errors:
+        name, messages = next(iter(errors.items()))
+        raise ValidationError({name: messages}, code=name)
+    return filterset.qs

@@ -1,0 +1,197 @@
+"""Reads for the article list and the reader: counts, the highlighted text, the sidebar
+and the review summary, each in a constant number of queries however many annotations
+an article holds."""
+
+from collections import Counter
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Exists, Max, OuterRef, Q
+
+from annotator.models import Annotation, Review, Tag
+from annotator.rendering import render_text
+from annotator.selectors.filters import NEEDS_MY_REVIEW, STATUS_CHOICES, AnnotationFilter
+from articles.models import Article
+
+# The sidebar lists this many annotations at a time; "Show more" loads the next ones.
+LIST_PAGE = 100
+UNDERLINE_STYLES = ["u-solid", "u-dashed", "u-dotted", "u-double", "u-wavy"]
+# The reader shows thousands of annotations; load only what it renders.
+READER_FIELDS = [
+    "article_id", "author_id", "tag_id", "start", "end", "quote", "note", "version",
+    "modified", "deleted_at",
+]  # fmt: skip
+# The reader filters by these; `article` is the page itself and `since` is for the API.
+READER_FILTERS = ("tag", "author", "status")
+
+
+@dataclass(frozen=True)
+class ArticleRow:
+    article: Article
+    counts: list  # [(tag, number of live annotations)]
+    last_activity: object
+    export_query: str
+
+
+@dataclass(frozen=True)
+class SidebarItem:
+    annotation: Annotation
+    can_edit: bool
+
+
+def article_rows() -> tuple[list[ArticleRow], list[Tag]]:
+    """Every article, newest first, with its counts per tag, contributors and last
+    activity: three queries."""
+    live = Q(annotations__deleted_at__isnull=True)
+    articles = Article.objects.annotate(
+        annotation_count=Count("annotations", filter=live),
+        contributor_count=Count("annotations__author", filter=live, distinct=True),
+        last_annotated=Max("annotations__modified"),
+    ).order_by("-created")
+    per_tag = {
+        (row["article_id"], row["tag__key"]): row["n"]
+        for row in Annotation.objects.live()
+        .values("article_id", "tag__key")
+        .annotate(n=Count("id"))
+        .order_by()
+    }
+    tags = list(Tag.objects.all())
+    rows = [
+        ArticleRow(
+            article=article,
+            counts=[(tag, per_tag.get((article.pk, tag.key), 0)) for tag in tags],
+            last_activity=max(filter(None, [article.last_annotated, article.modified])),
+            export_query=urlencode({"article": article.slug}),
+        )
+        for article in articles
+    ]
+    return rows, tags
+
+
+def _reader_annotations(article: Article, user, tags) -> list[Annotation]:
+    """All live annotations of `article` in text order, with status, comment count and
+    whether `user` reviewed them, in two queries however many there are."""
+    my_review = Review.objects.filter(annotation=OuterRef("pk"), reviewer_id=user.pk)
+    annotations = list(
+        Annotation.objects.for_article(article)
+        .with_status()
+        .with_comment_count()
+        .annotate(is_reviewed_by_me=Exists(my_review))
+        .only(*READER_FIELDS)
+        .order_by("start", "end", "id")
+    )
+    # Tags and authors are few: fetch them once and set them on each row, rather than
+    # joining them onto every row (building thousands of related objects dominated).
+    tags_by_id = {tag.pk: tag for tag in tags}
+    authors = get_user_model().objects.in_bulk({a.author_id for a in annotations})
+    for a in annotations:
+        a.tag = tags_by_id[a.tag_id]
+        a.author = authors[a.author_id]
+    return annotations
+
+
+def _filtered(article, annotations, params, user) -> tuple[list, dict, dict]:
+    """The annotations that pass the reader's filters, the filters understood, and the
+    errors of those that were not (left out, and said on the page)."""
+    data = {name: params[name] for name in READER_FILTERS if params.get(name)}
+    if not data:
+        return annotations, {}, {}
+    filterset = AnnotationFilter(
+        data, queryset=Annotation.objects.for_article(article).order_by(), user=user
+    )
+    errors = {name: list(messages) for name, messages in filterset.errors.items()}
+    active = filterset.active()
+    if not active:
+        return annotations, active, errors
+    shown = set(filterset.qs.values_list("pk", flat=True))
+    return [a for a in annotations if a.pk in shown], active, errors
+
+
+def sidebar_page(shown: list, user, filters: dict, *, offset=0, through=None, end=None) -> dict:
+    """One page of the sidebar list; `through` (an annotation id) extends the page so
+    that it includes that annotation."""
+    end = max(end or 0, offset + LIST_PAGE)
+    if through is not None:
+        index = next((i for i, a in enumerate(shown) if a.pk == through), None)
+        if index is not None:
+            end = max(end, index + 1)
+    items = [SidebarItem(a, a.is_editable_by(user)) for a in shown[offset:end]]
+    more = {**filters, "offset": end} if end < len(shown) else None
+    return {
+        "items": items,
+        "more_query": urlencode(more) if more else "",
+        "remaining": max(0, len(shown) - end),
+    }
+
+
+def sidebar_more(article: Article, user, params, *, offset: int, through=None) -> dict:
+    """The sidebar's next page ("Show more"), without the rest of the reader."""
+    tags = list(Tag.objects.all())
+    annotations = _reader_annotations(article, user, tags)
+    shown, filters, _ = _filtered(article, annotations, params, user)
+    return {
+        "article": article,
+        **sidebar_page(shown, user, filters, offset=offset, through=through),
+    }
+
+
+def reader_context(article: Article, user, params, *, end: int = LIST_PAGE) -> dict:
+    """Everything the reader shows for `user`, filtered by `params`, in a constant
+    number of queries."""
+    tags = list(Tag.objects.all())
+    underline = {tag.pk: UNDERLINE_STYLES[i % len(UNDERLINE_STYLES)] for i, tag in enumerate(tags)}
+    annotations = _reader_annotations(article, user, tags)
+    shown, filters, errors = _filtered(article, annotations, params, user)
+    counts = Counter(a.tag_id for a in annotations)
+    return {
+        "article": article,
+        "tags": tags,
+        "tag_rows": [(tag, underline[tag.pk], counts.get(tag.pk, 0)) for tag in tags],
+        "shown_count": len(shown),
+        "total": len(annotations),
+        "authors": sorted({a.author.username for a in annotations}),
+        "tag_filter": filters.get("tag", ""),
+        "author_filter": filters.get("author", ""),
+        "status_filter": filters.get("status", ""),
+        "status_choices": STATUS_CHOICES,
+        "is_filtered": bool(filters),
+        "filter_errors": [m for messages in errors.values() for m in messages],
+        "review": review_summary(article, annotations, tags),
+        # The export takes the same filters, except "needs my review", which is personal.
+        "export_query": urlencode(
+            {"article": article.slug}
+            | {k: v for k, v in filters.items() if (k, v) != ("status", NEEDS_MY_REVIEW)}
+        ),
+        "text_html": render_text(article.text, shown, underline),
+        **sidebar_page(shown, user, filters, end=end),
+    }
+
+
+def review_summary(article: Article, annotations, tags) -> dict:
+    """Tags by status and verdicts per reviewer for `article`, in one query more."""
+    by_tag = {tag.pk: Counter() for tag in tags}
+    for a in annotations:
+        by_tag[a.tag_id][a.status] += 1
+    verdicts: dict[str, Counter] = {}
+    rows = Review.objects.filter(
+        annotation__article=article, annotation__deleted_at__isnull=True
+    ).values_list("reviewer__username", "verdict")
+    for username, verdict in rows:
+        verdicts.setdefault(username, Counter())[verdict] += 1
+    statuses = Annotation.Status
+    return {
+        "tag_rows": [
+            (
+                tag,
+                [
+                    by_tag[tag.pk][s]
+                    for s in (statuses.PENDING, statuses.ACCEPTED, statuses.DISPUTED)
+                ],
+            )
+            for tag in tags
+        ],
+        "reviewer_rows": [
+            (name, counts["agree"], counts["disagree"]) for name, counts in sorted(verdicts.items())
+        ],
+    }

@@ -1,0 +1,44 @@
+"""Every write to annotations, comments, mentions and verdicts, with its rules.
+
+Services are keyword-only functions; each runs in one transaction and records its
+revision with the acting person (django-simple-history reads `_history_user`), so no
+write path can skip history. They raise ValidationError or PermissionDenied with a
+sentence a person understands; views, the API, the admin and the commands turn those
+into responses. Callers import the package (`from annotator import services`) and call
+`services.annotation_create(...)`; the modules below group the functions by entity.
+"""
+
+from annotator.services.annotations import (
+    StaleVersion,
+    annotation_create,
+    annotation_delete,
+    annotation_moderate,
+    annotation_restore,
+    annotation_update,
+)
+from annotator.services.discussion import (
+    comment_create,
+    comment_delete,
+    comment_restore,
+    comment_update,
+    mentions_mark_read,
+)
+from annotator.services.reviews import review_set
+from annotator.services.rules import check_span, message_of
+
+__all__ = [
+    "StaleVersion",
+    "annotation_create",
+    "annotation_delete",
+    "annotation_moderate",
+    "annotation_restore",
+    "annotation_update",
+    "check_span",
+    "comment_create",
+    "comment_delete",
+    "comment_restore",
+    "comment_update",
+    "mentions_mark_read",
+    "message_of",
+    "review_set",
+]

@@ -1,0 +1,180 @@
+"""Writes to annotations: create, change, delete, restore, and an admin's change."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from annotator.models import CONTEXT_LENGTH, Annotation
+from annotator.services.rules import check_span, clean_note, tag_by_key
+
+
+class StaleVersion(ValidationError):
+    """An edit was based on a version that is no longer current."""
+
+    def __init__(self, annotation: Annotation):
+        self.current = annotation
+        who = annotation.history.first()
+        name = getattr(getattr(who, "history_user", None), "username", "someone")
+        super().__init__(
+            f"This annotation was changed by {name} meanwhile (now version "
+            f"{annotation.version}). Reload it and apply your change again.",
+            code="stale",
+        )
+
+
+def _save(annotation: Annotation, actor, reason: str | None = None) -> Annotation:
+    # django-simple-history reads these two attributes when it writes the revision row.
+    annotation._history_user = actor
+    if reason:
+        annotation._change_reason = reason
+    annotation.save()
+    return annotation
+
+
+@transaction.atomic
+def annotation_create(
+    *, article, author, start, end, tag, note: str = "", quote: str | None = None
+) -> Annotation:
+    """Tag the span [start, end) of `article` (code points) with the tag whose key is `tag`.
+
+    Preconditions: `author` is a signed-in user. Raises ValidationError for offsets out
+    of range, an empty or blank span, a quote that does not match, an unknown tag or a
+    long note.
+    """
+    text = article.text
+    check_span(text, start, end, quote)
+    annotation = Annotation(
+        article=article,
+        author=author,
+        start=start,
+        end=end,
+        quote=text[start:end],
+        prefix=text[max(0, start - CONTEXT_LENGTH) : start],
+        suffix=text[end : end + CONTEXT_LENGTH],
+        tag=tag_by_key(tag),
+        note=clean_note(note),
+    )
+    return _save(annotation, author)
+
+
+def _lock(annotation: Annotation, version) -> Annotation:
+    # Lock the row so two concurrent edits of the same version cannot both win.
+    current = Annotation.objects.select_for_update().get(pk=annotation.pk)
+    if version is not None and int(version) != current.version:
+        raise StaleVersion(current)
+    return current
+
+
+def _lock_for_change(annotation: Annotation, actor, version) -> Annotation:
+    current = Annotation.objects.select_for_update().get(pk=annotation.pk)
+    if current.is_deleted:
+        raise ValidationError("This annotation has been deleted.", code="deleted")
+    if not current.is_editable_by(actor):
+        raise PermissionDenied("Only the author can change or delete this annotation.")
+    if version is not None and int(version) != current.version:
+        raise StaleVersion(current)
+    return current
+
+
+def _apply_changes(current: Annotation, changes: dict) -> None:
+    unknown = set(changes) - {"tag", "note"}
+    if unknown:
+        raise ValidationError(f"Only the tag and the note can be changed, not {sorted(unknown)}.")
+    if "tag" in changes:
+        current.tag = tag_by_key(changes["tag"])
+    if "note" in changes:
+        current.note = clean_note(changes["note"])
+    current.version += 1
+
+
+@transaction.atomic
+def annotation_update(*, annotation: Annotation, actor, version=None, **changes) -> Annotation:
+    """Change the tag and/or note of an annotation.
+
+    Preconditions: `actor` is the author (Annotation.is_editable_by). When `version` is
+    given it must equal the stored version, or StaleVersion is raised. Each change
+    increments the version.
+    """
+    current = _lock_for_change(annotation, actor, version)
+    _apply_changes(current, changes)
+    return _save(current, actor, "changed")
+
+
+@transaction.atomic
+def annotation_moderate(*, annotation: Annotation, actor, **changes) -> Annotation:
+    """An admin changes the tag and/or note of anyone's annotation (the Django admin).
+
+    Preconditions: `actor` may moderate (Annotation.is_moderatable_by). The change is a
+    new version, so a client holding the old ETag cannot overwrite it unknowingly.
+    """
+    if not annotation.is_moderatable_by(actor):
+        raise PermissionDenied("Only an admin can change someone else's annotation.")
+    current = _lock(annotation, None)
+    _apply_changes(current, changes)
+    return _save(current, actor, "changed in admin")
+
+
+@transaction.atomic
+def annotation_delete(*, annotation: Annotation, actor, version=None) -> Annotation:
+    """Soft-delete an annotation: it leaves the page and stays in history.
+
+    Preconditions: `actor` is the author; `version`, when given, is current.
+    """
+    current = _lock_for_change(annotation, actor, version)
+    current.deleted_at = timezone.now()
+    current.version += 1
+    return _save(current, actor, "deleted")
+
+
+@transaction.atomic
+def annotation_restore(*, annotation: Annotation, actor, revision=None, version=None) -> Annotation:
+    """Undo the soft delete of an annotation, or return it to an earlier revision.
+
+    Without `revision`, the annotation must be deleted and comes back as it was. With
+    `revision` (a history id of this annotation whose state was not deleted), its tag and
+    note come back and, if it is deleted, so does the annotation. Either way the restore
+    is itself a new revision, and the version goes up.
+
+    Preconditions: `actor` may restore it (Annotation.is_restorable_by); `version`, when
+    given, is current. Raises PermissionDenied, ValidationError or StaleVersion.
+    """
+    current = Annotation.objects.select_for_update().get(pk=annotation.pk)
+    if not current.is_restorable_by(actor):
+        raise PermissionDenied("Only the author or an admin can restore this annotation.")
+    if version is not None and int(version) != current.version:
+        raise StaleVersion(current)
+    if revision is None:
+        if not current.is_deleted:
+            raise ValidationError(
+                "This annotation is not deleted; there is nothing to restore.",
+                code="not_deleted",
+            )
+        reason = "restored"
+    else:
+        old = _revision_of(current, revision)
+        current.tag_id, current.note = old.tag_id, old.note
+        reason = f"restored to revision {old.history_id}"
+    current.deleted_at = None
+    current.version += 1
+    return _save(current, actor, reason)
+
+
+def _revision_of(annotation: Annotation, revision):
+    try:
+        number = int(revision)
+    except (TypeError, ValueError):
+        raise ValidationError(
+            {"revision": "revision must be a whole number from the history."}, code="revision"
+        ) from None
+    old = annotation.history.filter(history_id=number).first()
+    if old is None:
+        raise ValidationError(
+            {"revision": f"Annotation {annotation.pk} has no revision {number}."},
+            code="revision",
+        )
+    if old.deleted_at is not None or old.history_type == "-":
+        raise ValidationError(
+            {"revision": f"Revision {number} is a deletion; restore an earlier one."},
+            code="revision",
+        )
+    return old

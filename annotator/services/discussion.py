@@ -1,0 +1,130 @@
+"""Writes to comment threads and mentions."""
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from annotator import markdown
+from annotator.models import Annotation, Comment, Mention
+from annotator.services.rules import clean_body
+
+
+def _add_mentions(comment: Comment, actor) -> list[Mention]:
+    names = markdown.mentioned_usernames(comment.body)
+    if not names:
+        return []
+    users = get_user_model().objects.filter(username__in=names).exclude(pk=comment.author_id)
+    already = set(comment.mentions.values_list("user_id", flat=True)) if comment.pk else set()
+    created = []
+    for user in users:
+        if user.pk in already:
+            continue
+        mention = Mention(comment=comment, user=user)
+        mention._history_user = actor
+        mention.save()
+        created.append(mention)
+    return created
+
+
+def _save(comment: Comment, actor, reason: str | None = None) -> Comment:
+    comment._history_user = actor
+    if reason:
+        comment._change_reason = reason
+    comment.save()
+    return comment
+
+
+@transaction.atomic
+def comment_create(*, annotation: Annotation, author, body: str, parent=None) -> Comment:
+    """Add a comment to the thread of `annotation`, or a reply when `parent` is given.
+
+    Preconditions: `author` is signed in and the annotation is not deleted. Threads have
+    one level of replies: a reply to a reply joins its parent's replies. Each `@name` of
+    an existing person other than the author becomes an unread Mention.
+    """
+    if annotation.is_deleted:
+        raise ValidationError("This annotation has been deleted.", code="deleted")
+    body = clean_body(body)
+    if parent is not None:
+        if parent.annotation_id != annotation.pk:
+            raise ValidationError(
+                {"parent": "The reply must belong to the same thread."}, code="parent"
+            )
+        if parent.parent_id is not None:
+            parent = parent.parent
+    comment = _save(Comment(annotation=annotation, author=author, body=body, parent=parent), author)
+    _add_mentions(comment, author)
+    return comment
+
+
+def _lock_comment(comment: Comment, actor) -> Comment:
+    current = Comment.objects.select_for_update().get(pk=comment.pk)
+    if current.is_deleted:
+        raise ValidationError("This comment has been deleted.", code="deleted")
+    if not current.is_editable_by(actor):
+        raise PermissionDenied("Only its author can change or delete a comment.")
+    return current
+
+
+@transaction.atomic
+def comment_update(*, comment: Comment, actor, body: str) -> Comment:
+    """Replace the body of a comment and mark it edited.
+
+    Preconditions: `actor` wrote the comment, which is not deleted. People newly
+    mentioned get a Mention; earlier mentions stay.
+    """
+    current = _lock_comment(comment, actor)
+    body = clean_body(body)
+    if body == current.body:
+        return current
+    current.body = body
+    current.edited_at = timezone.now()
+    _save(current, actor, "edited")
+    _add_mentions(current, actor)
+    return current
+
+
+@transaction.atomic
+def comment_delete(*, comment: Comment, actor) -> Comment:
+    """Soft-delete a comment: the thread shows "comment deleted", history keeps the text.
+
+    Preconditions: `actor` wrote the comment, which is not already deleted.
+    """
+    current = _lock_comment(comment, actor)
+    current.deleted_at = timezone.now()
+    return _save(current, actor, "deleted")
+
+
+@transaction.atomic
+def comment_restore(*, comment: Comment, actor) -> Comment:
+    """Bring a deleted comment back into its thread.
+
+    Preconditions: the comment is deleted; `actor` may restore it
+    (Comment.is_restorable_by: its author or an admin).
+    """
+    current = Comment.objects.select_for_update().get(pk=comment.pk)
+    if not current.is_restorable_by(actor):
+        raise PermissionDenied("Only its author or an admin can restore a comment.")
+    if not current.is_deleted:
+        raise ValidationError("This comment is not deleted.", code="not_deleted")
+    current.deleted_at = None
+    return _save(current, actor, "restored")
+
+
+@transaction.atomic
+def mentions_mark_read(*, user, mention_ids=None) -> int:
+    """Mark `user`'s unread mentions as read (only those in `mention_ids`, when given).
+
+    Saves row by row so each change has its history row; returns how many changed.
+    """
+    unread = Mention.objects.filter(user=user, is_read=False)
+    if mention_ids is not None:
+        unread = unread.filter(pk__in=list(mention_ids))
+    count = 0
+    for mention in unread.select_for_update():
+        mention.is_read = True
+        mention._history_user = user
+        mention.save(update_fields=["is_read"])
+        count += 1
+    return count

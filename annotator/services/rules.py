@@ -1,0 +1,107 @@
+"""The rules every write shares, each with the one sentence a person reads when it fails.
+
+Forms and serializers check only types; these functions check values, so the pages,
+the API, the admin and the commands refuse the same input with the same words. The
+limits themselves are constants in annotator.models, which templates read through the
+`limits` context processor.
+"""
+
+from django.core.exceptions import ValidationError
+
+from annotator.models import (
+    COMMENT_MAX_LENGTH,
+    NOTE_MAX_LENGTH,
+    REASON_MAX_LENGTH,
+    Tag,
+)
+
+
+def tag_by_key(key, field: str = "tag") -> Tag:
+    """The tag whose key is `key`; `field` names the input that held it, so an error is
+    reported under that name."""
+    if not isinstance(key, str) or not key:
+        raise ValidationError({field: "Choose a tag: fact, opinion or speculation."}, code="tag")
+    try:
+        return Tag.objects.get(key=key)
+    except Tag.DoesNotExist:
+        raise ValidationError({field: unknown_tag_message(key)}, code="tag") from None
+
+
+def unknown_tag_message(key: str) -> str:
+    known = ", ".join(Tag.objects.values_list("key", flat=True))
+    return f"There is no tag called {key!r}. Use one of: {known}."
+
+
+def _limited_text(value, *, field: str, what: str, limit: int, code: str) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValidationError({field: f"The {what} must be text."}, code=code)
+    value = value.strip()
+    if len(value) > limit:
+        raise ValidationError(
+            {field: f"The {what} has {len(value):,} characters; the limit is {limit:,}."},
+            code=code,
+        )
+    return value
+
+
+def clean_note(note) -> str:
+    """An annotation's note, trimmed; at most NOTE_MAX_LENGTH characters."""
+    return _limited_text(note, field="note", what="note", limit=NOTE_MAX_LENGTH, code="note")
+
+
+def clean_reason(reason, field: str = "comment") -> str:
+    """The reason given with a verdict, trimmed; at most REASON_MAX_LENGTH characters."""
+    return _limited_text(
+        reason, field=field, what="reason", limit=REASON_MAX_LENGTH, code="comment"
+    )
+
+
+def clean_body(body) -> str:
+    """A comment's Markdown, trimmed; not empty, at most COMMENT_MAX_LENGTH characters."""
+    if not isinstance(body, str) or not body.strip():
+        raise ValidationError({"body": "Write something before posting."}, code="empty")
+    return _limited_text(
+        body, field="body", what="comment", limit=COMMENT_MAX_LENGTH, code="too_long"
+    )
+
+
+def check_span(text: str, start, end, quote=None) -> None:
+    """Check that [start, end) is a non-empty span of `text` in code points and, when
+    given, that `quote` is exactly the text there."""
+    for name, value in (("start", start), ("end", end)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValidationError({name: f"{name} must be a whole number."}, code="offsets")
+    if start < 0:
+        raise ValidationError({"start": "start cannot be negative."}, code="offsets")
+    if end > len(text):
+        raise ValidationError(
+            {"end": f"end ({end}) is past the end of the article ({len(text)} characters)."},
+            code="offsets",
+        )
+    if start >= end:
+        raise ValidationError(
+            {
+                "start": f"start ({start}) must be before end ({end}): "
+                "select at least one character."
+            },
+            code="offsets",
+        )
+    if quote is not None and quote != text[start:end]:
+        raise ValidationError(
+            {
+                "quote": "The quoted text does not match the article at these offsets; "
+                "the article may have changed. Reload the page and select again."
+            },
+            code="quote_mismatch",
+        )
+    if not text[start:end].strip():
+        raise ValidationError({"start": "The selection holds only white space."}, code="offsets")
+
+
+def message_of(error: ValidationError) -> str:
+    """A ValidationError as one sentence for a page (field names left out)."""
+    if hasattr(error, "error_dict"):
+        return " ".join(str(m) for messages in error.message_dict.values() for m in messages)
+    return " ".join(error.messages)

@@ -1,0 +1,81 @@
+"""The admin writes through the services and never hard-deletes what others rely on."""
+
+import pytest
+from django.db.models import ProtectedError
+
+from annotator import services
+from annotator.models import Comment, Review
+from articles.models import Article
+from tests import factories
+
+
+@pytest.fixture
+def world(article, alice, bob):
+    annotation = factories.annotate(article, alice, "shameful waste", "opinion")
+    comment = services.comment_create(annotation=annotation, author=bob, body="Really?")
+    review = services.review_set(annotation=annotation, reviewer=bob, verdict="agree")
+    return {"annotation": annotation, "comment": comment, "review": review}
+
+
+def test_article_text_is_read_only_once_created(admin_client, article):
+    page = admin_client.get(f"/admin/articles/article/{article.pk}/change/").content.decode()
+    assert 'name="text"' not in page and 'name="title"' in page
+    response = admin_client.post(
+        f"/admin/articles/article/{article.pk}/change/",
+        {"title": "A new title", "text": "Rewritten.", "language": "en"},
+    )
+    assert response.status_code == 302, response.content[:800]
+    article.refresh_from_db()
+    assert (article.title, article.text) == ("A new title", factories.SAMPLE_TEXT)
+    assert article.history.first().history_change_reason == "changed"
+
+
+def test_an_article_with_annotations_cannot_be_deleted(admin_client, article, world):
+    response = admin_client.post(f"/admin/articles/article/{article.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 200 and "Cannot delete" in response.content.decode()
+    assert Article.objects.filter(pk=article.pk).exists()
+    with pytest.raises(ProtectedError):
+        article.delete()
+
+
+def test_an_article_without_annotations_can_be_deleted(admin_client, article):
+    response = admin_client.post(f"/admin/articles/article/{article.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not Article.objects.filter(pk=article.pk).exists()
+
+
+def test_comments_and_verdicts_are_shown_but_not_changed(admin_client, world):
+    comment, review = world["comment"], world["review"]
+    assert admin_client.get(f"/admin/annotator/comment/{comment.pk}/change/").status_code == 200
+    response = admin_client.post(
+        f"/admin/annotator/comment/{comment.pk}/change/", {"body": "rewritten by admin"}
+    )
+    assert response.status_code == 403
+    response = admin_client.post(f"/admin/annotator/review/{review.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 403
+    assert Comment.objects.get(pk=comment.pk).body == "Really?"
+    assert Review.objects.filter(pk=review.pk).exists()
+
+
+def test_posting_from_the_history_page_goes_through_the_services(admin_client, world, bob, tags):
+    annotation, comment = world["annotation"], world["comment"]
+    services.annotation_update(annotation=annotation, actor=annotation.author, tag="fact")
+    first = annotation.history.order_by("history_id").first()
+    url = f"/admin/annotator/annotation/{annotation.pk}/history/{first.history_id}/"
+    response = admin_client.post(url, {"tag": tags["speculation"].pk, "note": "moderated"})
+    assert response.status_code == 302, response.content[:800]
+    annotation.refresh_from_db()
+    assert (annotation.tag.key, annotation.note, annotation.version) == (
+        "speculation", "moderated", 3,
+    )  # fmt: skip
+    assert annotation.history.first().history_change_reason == "changed in admin"
+    services.comment_update(comment=comment, actor=bob, body="Really, really?")
+    old = comment.history.order_by("history_id").first()
+    url = f"/admin/annotator/comment/{comment.pk}/history/{old.history_id}/"
+    assert admin_client.post(url, {"body": old.body}).status_code == 403
+    assert Comment.objects.get(pk=comment.pk).body == "Really, really?"
+
+
+def test_admin_actions_delete_nothing_in_bulk(admin_client, world):
+    page = admin_client.get("/admin/annotator/annotation/").content.decode()
+    assert "delete_selected" not in page
