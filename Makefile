@@ -5,7 +5,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test test-quick setup install lint check bench clean
+.PHONY: run serve test test-quick setup install lint check bench clean
 
 $(VENV)/.installed: pyproject.toml
 	@interpreter=$$(scripts/find-python.sh) || exit 1; \
@@ -19,6 +19,14 @@ install: $(VENV)/.installed
 setup: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py setup_demo
+
+# Production mode on this machine: settings from the environment (README, Configuration).
+serve: install
+	$(PY) manage.py collectstatic --noinput -v0
+	$(PY) manage.py migrate --noinput
+	$(VENV)/bin/gunicorn annotator.asgi:application -k uvicorn_worker.UvicornWorker \
+	  --workers $${WEB_CONCURRENCY:-2} --timeout $${GUNICORN_TIMEOUT:-30} \
+	  --graceful-timeout 10 --no-control-socket --bind $(HOST):$(PORT)
 
 run: setup
 	@echo "Serving on http://$(HOST):$(PORT)/ (sign in with a demo account above; Ctrl+C stops)"

@@ -105,6 +105,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # file too: an in-memory database shares one cache and fails racing writers at once.
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
+elif envbool("DJANGO_DB_POOL", "1"):
+    # PostgreSQL: psycopg's connection pool, so no request pays for a new connection,
+    # under the ASGI streams too (where persistent connections are not safe).
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": int(os.environ.get("DJANGO_DB_POOL_MIN", "2")),
+        "max_size": int(os.environ.get("DJANGO_DB_POOL_MAX", "12")),
+        "timeout": float(os.environ.get("DJANGO_DB_POOL_TIMEOUT", "10")),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
