@@ -19,9 +19,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "annotator.settings")
 STREAM_PREFIX = "/stream/"
 
 streams = get_asgi_application()
-pages = WSGIMiddleware(
-    get_wsgi_application(), workers=int(os.environ.get("DJANGO_THREADS", "8"))
-)
+pages = WSGIMiddleware(get_wsgi_application(), workers=int(os.environ.get("DJANGO_THREADS", "8")))
 
 
 async def application(scope, receive, send):

@@ -141,9 +141,7 @@ class AnnotationViewSet(ContentLengthLimit, mixins.RetrieveModelMixin, viewsets.
         annotation = self.get_object()
         body = serializers.RestoreSerializer(data=request.data or {})
         body.is_valid(raise_exception=True)
-        version = (
-            if_match_version(request, annotation) if request.headers.get("If-Match") else None
-        )
+        version = if_match_version(request, annotation) if request.headers.get("If-Match") else None
         annotation = services.annotation_restore(
             annotation=annotation,
             actor=request.user,

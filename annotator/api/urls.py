@@ -15,9 +15,7 @@ router.register("comments", discussion.CommentViewSet, basename="comment")
 article_annotations = annotations.ArticleAnnotationViewSet.as_view(
     {"get": "list", "post": "create"}
 )
-annotation_comments = discussion.AnnotationCommentViewSet.as_view(
-    {"get": "list", "post": "create"}
-)
+annotation_comments = discussion.AnnotationCommentViewSet.as_view({"get": "list", "post": "create"})
 
 api_urls = [
     path("token/", auth.TokenView.as_view(), name="token"),
