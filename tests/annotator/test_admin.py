@@ -13,7 +13,7 @@ from tests import factories
 def world(article, alice, bob):
     annotation = factories.annotate(article, alice, "shameful waste", "opinion")
     comment = services.comment_create(annotation=annotation, author=bob, body="Really?")
-    review = services.review_set(annotation=annotation, reviewer=bob, verdict="agree")
+    review, _ = services.review_set(annotation=annotation, reviewer=bob, verdict="agree")
     return {"annotation": annotation, "comment": comment, "review": review}
 
 
