@@ -23,7 +23,7 @@ def api(alice):
 def annotated(article, alice, bob):
     fact = factories.annotate(article, alice, "Officials said", "fact", note="Attributed.")
     opinion = factories.annotate(article, bob, "shameful waste", "opinion")
-    Review.objects.create(annotation=fact, reviewer=bob, verdict="agree", comment="Yes")
+    services.review_set(annotation=fact, reviewer=bob, verdict="agree", comment="Yes")
     Comment.objects.create(annotation=fact, author=bob, body="Which officials?")
     gone = factories.annotate(article, alice, "bridge")
     services.annotation_delete(annotation=gone, actor=alice)
@@ -50,13 +50,17 @@ def test_jsonl_has_every_field_reviews_and_comment_count(api, article, annotated
     assert first["reviews"] == [
         {
             "reviewer": "bob", "verdict": "agree", "proposed_tag": None, "comment": "Yes",
+            "claim_version": 1, "judged_tag": "fact", "current": True,
             "created": first["reviews"][0]["created"], "modified": first["reviews"][0]["modified"],
         }
     ]  # fmt: skip
     assert set(first) >= {
         "id", "article", "start", "end", "quote", "prefix", "suffix", "tag", "note", "author",
-        "status", "version", "created", "modified",
+        "status", "final_tag", "settled", "settlement", "version", "claim_version", "created",
+        "modified",
     }  # fmt: skip
+    assert (first["final_tag"], first["settled"], first["settlement"]) == ("fact", False, None)
+    assert (lines[1]["status"], lines[1]["final_tag"]) == ("pending", None)
 
 
 def test_w3c_is_an_annotation_collection_with_pages(api, article, annotated):
@@ -77,6 +81,7 @@ def test_w3c_is_an_annotation_collection_with_pages(api, article, annotated):
     assert item["created"] and item["modified"]
     assert item["body"] == [
         {"type": "TextualBody", "purpose": "tagging", "value": "fact"},
+        {"type": "TextualBody", "purpose": "classifying", "value": "fact"},  # accepted
         {
             "type": "TextualBody", "purpose": "commenting", "value": "Attributed.",
             "format": "text/plain",
