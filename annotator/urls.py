@@ -19,6 +19,8 @@ annotation_urls = [
     path("thread/", discussion.annotation_thread, name="annotation_thread"),
     path("comments/", discussion.comment_create, name="comment_create"),
     path("review/", discussion.review_set, name="review_set"),
+    path("settle/", discussion.annotation_settle, name="annotation_settle"),
+    path("reopen/", discussion.annotation_reopen, name="annotation_reopen"),
 ]
 
 comment_urls = [

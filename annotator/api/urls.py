@@ -5,7 +5,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from annotator.api import annotations, articles, auth, discussion, transfer
+from annotator.api import adjudication, annotations, articles, auth, discussion, transfer
 
 router = DefaultRouter()
 router.register("articles", articles.ArticleViewSet, basename="article")
@@ -30,6 +30,11 @@ api_urls = [
         "annotations/<str:pk>/review/",
         discussion.AnnotationReviewView.as_view(),
         name="annotation_review",
+    ),
+    path(
+        "annotations/<str:pk>/settle/",
+        adjudication.AnnotationSettleView.as_view(),
+        name="annotation_settle",
     ),
     path("export/", transfer.ExportView.as_view(), name="export"),
     path("import/", transfer.ImportView.as_view(), name="import"),

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.db.models import Count, Max, Q
 
 from annotator.models import Annotation, Review, Tag
 from annotator.rendering import render_text
@@ -20,7 +20,7 @@ UNDERLINE_STYLES = ["u-solid", "u-dashed", "u-dotted", "u-double", "u-wavy"]
 # The reader shows thousands of annotations; load only what it renders.
 READER_FIELDS = [
     "article_id", "author_id", "tag_id", "start", "end", "quote", "note", "version",
-    "modified", "deleted_at",
+    "claim_version", "settled_tag_id", "settled_claim_version", "modified", "deleted_at",
 ]  # fmt: skip
 # The reader filters by these; `article` is the page itself and `since` is for the API.
 READER_FILTERS = ("tag", "author", "status")
@@ -72,12 +72,10 @@ def article_rows() -> tuple[list[ArticleRow], list[Tag]]:
 def _reader_annotations(article: Article, user, tags) -> list[Annotation]:
     """All live annotations of `article` in text order, with status, comment count and
     whether `user` reviewed them, in two queries however many there are."""
-    my_review = Review.objects.filter(annotation=OuterRef("pk"), reviewer_id=user.pk)
     annotations = list(
         Annotation.objects.for_article(article)
         .with_status()
         .with_comment_count()
-        .annotate(is_reviewed_by_me=Exists(my_review))
         .only(*READER_FIELDS)
         .order_by("start", "end", "id")
     )
@@ -87,6 +85,7 @@ def _reader_annotations(article: Article, user, tags) -> list[Annotation]:
     authors = get_user_model().objects.in_bulk({a.author_id for a in annotations})
     for a in annotations:
         a.tag = tags_by_id[a.tag_id]
+        a.settled_tag = tags_by_id.get(a.settled_tag_id)
         a.author = authors[a.author_id]
     return annotations
 
@@ -169,29 +168,21 @@ def reader_context(article: Article, user, params, *, end: int = LIST_PAGE) -> d
 
 
 def review_summary(article: Article, annotations, tags) -> dict:
-    """Tags by status and verdicts per reviewer for `article`, in one query more."""
+    """Tags by status and verdicts per reviewer for `article`, in one query more. Only
+    verdicts on the current version of an annotation count; the others are outdated."""
     by_tag = {tag.pk: Counter() for tag in tags}
     for a in annotations:
         by_tag[a.tag_id][a.status] += 1
     verdicts: dict[str, Counter] = {}
     rows = Review.objects.filter(
         annotation__article=article, annotation__deleted_at__isnull=True
-    ).values_list("reviewer__username", "verdict")
-    for username, verdict in rows:
-        verdicts.setdefault(username, Counter())[verdict] += 1
-    statuses = Annotation.Status
+    ).values_list("reviewer__username", "verdict", "claim_version", "annotation__claim_version")
+    for username, verdict, judged, current in rows:
+        verdicts.setdefault(username, Counter())[verdict if judged == current else "outdated"] += 1
     return {
-        "tag_rows": [
-            (
-                tag,
-                [
-                    by_tag[tag.pk][s]
-                    for s in (statuses.PENDING, statuses.ACCEPTED, statuses.DISPUTED)
-                ],
-            )
-            for tag in tags
-        ],
+        "tag_rows": [(tag, [by_tag[tag.pk][s] for s in Annotation.Status.values]) for tag in tags],
         "reviewer_rows": [
-            (name, counts["agree"], counts["disagree"]) for name, counts in sorted(verdicts.items())
+            (name, counts["agree"], counts["disagree"], counts["outdated"])
+            for name, counts in sorted(verdicts.items())
         ],
     }
