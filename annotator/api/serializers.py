@@ -344,3 +344,60 @@ class ArticleCreateSerializer(serializers.Serializer):
     source_url = serializers.URLField(required=False, allow_blank=True, max_length=1000)
     published_on = serializers.DateField(required=False, allow_null=True)
     language = TextField(required=False, max_length=16)
+
+
+# Agreement ---------------------------------------------------------------------------------
+
+
+class FigureSerializer(serializers.Serializer):
+    value = serializers.FloatField(
+        allow_null=True, help_text="null when it cannot be computed (never NaN)."
+    )
+    reason = serializers.CharField(help_text="Why there is no value; empty when there is one.")
+
+
+class PairSerializer(serializers.Serializer):
+    annotators = serializers.ListField(child=serializers.CharField(), min_length=2, max_length=2)
+    kappa = FigureSerializer(help_text="Cohen's κ over the words both annotated.")
+    words = serializers.IntegerField()
+    disagreements = serializers.IntegerField(
+        help_text="Places where one tagged something the other tagged differently or not at all."
+    )
+
+
+class SpanLevelSerializer(serializers.Serializer):
+    method = serializers.CharField()
+    alpha_u = FigureSerializer(help_text="Krippendorff's unitizing alpha over all tags.")
+    by_tag = serializers.DictField(child=FigureSerializer(), help_text="αu per tag key.")
+
+
+class TokenLevelSerializer(serializers.Serializer):
+    method = serializers.CharField()
+    words = serializers.IntegerField()
+    alpha = FigureSerializer(help_text="Krippendorff's α (nominal) over all annotators.")
+    mean_kappa = FigureSerializer()
+    pairs = PairSerializer(many=True)
+
+
+class ConfusionSerializer(serializers.Serializer):
+    method = serializers.CharField()
+    rows = serializers.ListField(child=serializers.CharField(), help_text="Tag keys.")
+    columns = serializers.ListField(
+        child=serializers.CharField(), help_text='Tag keys, then "none" (tagged nothing there).'
+    )
+    counts = serializers.ListField(child=serializers.ListField(child=serializers.IntegerField()))
+
+
+class AgreementSerializer(serializers.Serializer):
+    article = serializers.CharField(help_text="The article's slug.")
+    annotators = serializers.ListField(child=serializers.CharField())
+    tags = serializers.ListField(child=serializers.CharField())
+    annotations = serializers.IntegerField()
+    characters = serializers.IntegerField()
+    span_level = SpanLevelSerializer()
+    token_level = TokenLevelSerializer()
+    confusion = ConfusionSerializer()
+    tag_mix = serializers.DictField(
+        child=serializers.DictField(child=serializers.IntegerField()),
+        help_text="Per annotator, the number of annotations per tag key.",
+    )
