@@ -56,41 +56,47 @@ def number(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.2f}".replace("-", "−")
 
 
+# Coordinates are whole units of the viewBox (hundreds wide): exact enough to look
+# right, and integers print the same in every locale, unlike floats in templates.
+
+
 @dataclass
 class Cell:
-    x: float
-    y: float
-    w: float
-    h: float
+    x: int
+    y: int
+    w: int
+    h: int
     fill: str
     href: str
     title: str
     text: str = ""
     text_fill: str = INK
     outline: bool = False
+    cx: int = 0
+    cy: int = 0
 
-    @property
-    def cx(self) -> float:
-        return self.x + self.w / 2
-
-    @property
-    def cy(self) -> float:
-        return self.y + self.h / 2 + FONT * 0.35
+    def __post_init__(self):
+        self.x, self.y, self.w, self.h = round(self.x), round(self.y), round(self.w), round(self.h)
+        self.cx = round(self.x + self.w / 2)
+        self.cy = round(self.y + self.h / 2 + FONT * 0.35)
 
 
 @dataclass
 class Label:
-    x: float
-    y: float
+    x: int
+    y: int
     text: str
     anchor: str = "end"
     rotate: bool = False
 
+    def __post_init__(self):
+        self.x, self.y = round(self.x), round(self.y)
+
 
 @dataclass
 class Chart:
-    width: float
-    height: float
+    width: int
+    height: int
     cells: list[Cell] = field(default_factory=list)
     labels: list[Label] = field(default_factory=list)
     rows: list = field(default_factory=list)
@@ -112,7 +118,8 @@ def gauge(value: float | None, width: float = 240) -> Chart:
     for v in (-1, 0, 1):
         chart.labels.append(Label(at(v), 31, number(v), anchor="middle"))
     if value is not None:
-        chart.rows.append({"x": at(max(-1.0, min(1.0, value))), "value": number(value)})
+        chart.rows.append({"x": round(at(max(-1.0, min(1.0, value)))), "value": number(value)})
+    chart.width = round(chart.width)
     return chart
 
 
@@ -132,14 +139,17 @@ def tag_mix(
         y = 4 + i * (row_h + gap)
         total = sum(counts[name].values())
         chart.labels.append(Label(label_w - 10, y + row_h / 2 + FONT * 0.35, name))
-        x = label_w
+        done = 0
         parts = []
         for tag in tags:
             n = counts[name].get(tag.key, 0)
             parts.append(f"{tag.key[0].upper()} {n}")
             if not n:
                 continue
-            w = bar_w * n / total
+            # Edges rounded from the running total, so the segments meet exactly.
+            x = label_w + round(bar_w * done / total)
+            done += n
+            w = label_w + round(bar_w * done / total) - x
             share = round(100 * n / total)
             text = (
                 f"{tag.key[0].upper()} {n}" if w >= 44 else (tag.key[0].upper() if w >= 14 else "")
@@ -151,15 +161,15 @@ def tag_mix(
                     text, ink_on(tag.colour),
                 )
             )  # fmt: skip
-            x += w
         chart.rows.append(
             {
-                "x": label_w + bar_w + 12,
-                "y": y + row_h / 2 + FONT * 0.35,
+                "x": round(label_w + bar_w + 12),
+                "y": round(y + row_h / 2 + FONT * 0.35),
                 "text": " · ".join(parts),
                 "total": total,
             }
         )
+    chart.width, chart.height = round(chart.width), round(chart.height)
     return chart
 
 
@@ -204,6 +214,7 @@ def heatmap(
             chart.cells.append(
                 Cell(x, y, size, size, fill, href(a, b), title, number(figure.value), ink_on(fill))
             )
+    chart.width, chart.height = round(chart.width), round(chart.height)
     return chart
 
 
@@ -237,4 +248,5 @@ def confusion(tags: list, counts: list[list[int]], href: Callable[[str, str | No
                     text, ink_on(fill), outline=same,
                 )
             )  # fmt: skip
+    chart.width, chart.height = round(chart.width), round(chart.height)
     return chart

@@ -63,8 +63,8 @@ def _chart_context(figures: selectors.Agreement, list_url: str) -> dict:
             figures.confusion,
             lambda t, o: link(tag=t, other_tag=o or selectors.NONE_PARAM),
         ),
-        "comparison_count": len(figures.comparisons),
-        "disagreement_count": sum(1 for c in figures.comparisons if not c.agrees),
+        "comparison_count": figures.comparison_count,
+        "disagreement_count": figures.disagreement_count,
     }
 
 

@@ -322,3 +322,12 @@ def test_queue_query_count_is_flat_with_changed_items(
     grow(30)
     large = fetch()
     assert small[0] == large[0] and (small[1], large[1]) == (3, 20)
+
+
+def test_a_settlement_reason_is_shown_as_text(client, disputed, curator, bob):
+    services.annotation_settle(
+        annotation=disputed, actor=curator, tag="opinion", reason="<script>alert(1)</script>"
+    )
+    client.force_login(bob)
+    page = client.get(thread_url(disputed)).content.decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert" not in page

@@ -322,3 +322,101 @@ def test_pooling_leaves_out_the_articles_a_person_did_not_annotate():
         reliability_data=values, level_of_measurement="nominal", value_domain=range(4)
     )
     assert pooled.alpha.value == pytest.approx(expected)
+
+
+def test_the_match_table_equals_a_brute_force_search():
+    """The vectorised pairing against the plain definition, on random overlapping data."""
+    rng = random.Random(21)
+    for _ in range(40):
+        spans = []
+        for pk in range(rng.randint(0, 40)):
+            start = rng.randrange(0, 200)
+            spans.append(
+                Span(pk + 1, rng.choice("abcd"), start, start + rng.randint(1, 40), "fact")
+            )
+        annotators = sorted({s.annotator for s in spans})
+        expected = {}
+        for s in spans:
+            for other in annotators:
+                if other == s.annotator:
+                    continue
+                candidates = []
+                for o in spans:
+                    overlap = min(s.end, o.end) - max(s.start, o.start)
+                    shorter = min(s.end - s.start, o.end - o.start)
+                    if o.annotator == other and overlap > 0 and overlap >= 0.5 * shorter:
+                        distance = abs(s.start - o.start) + abs(s.end - o.end)
+                        candidates.append(((-overlap, distance, o.id), o.id))
+                expected[(s.id, other)] = min(candidates)[1] if candidates else None
+        found = {
+            (c.span.id, c.other): c.match and c.match.id
+            for c in measures.comparisons(spans, annotators)
+        }
+        assert found == expected
+
+
+def _sections(length, units):
+    """A coder's continuum as (begin, length, is_unit) sections: units and the gaps."""
+    sections, position = [], 0
+    for start, end in units:
+        if start > position:
+            sections.append((position, start - position, False))
+        sections.append((start, end - start, True))
+        position = end
+    if position < length:
+        sections.append((position, length - position, False))
+    return sections
+
+
+def _delta(g, h):
+    """Krippendorff's δ² of two overlapping sections, word for word from the definition."""
+    (bg, lg, ug), (bh, lh, uh) = g, h
+    if ug and uh and -lg < bg - bh < lh:
+        return (bg - bh) ** 2 + (bg + lg - bh - lh) ** 2
+    if ug and not uh and lh - lg >= bg - bh >= 0:
+        return lg**2
+    if not ug and uh and lg - lh >= bh - bg >= 0:
+        return lh**2
+    return 0
+
+
+def _reference_disagreements(length, units_by_coder, coders):
+    """Do and De by the plain definition: every pair of coders, every pair of their
+    overlapping sections; every unit against every gap, one by one."""
+    m = len(coders)
+    sections = {c: _sections(length, units_by_coder.get(c, [])) for c in coders}
+    observed = 0
+    for i in coders:
+        for j in coders:
+            if i == j:
+                continue
+            for g in sections[i]:
+                for h in sections[j]:
+                    if g[0] < h[0] + h[1] and h[0] < g[0] + g[1]:
+                        observed += _delta(g, h)
+    units = [sec[1] for c in coders for sec in sections[c] if sec[2]]
+    gaps = [sec[1] for c in coders for sec in sections[c] if not sec[2]]
+    n = len(units)
+    total = sum(
+        (n - 1) * (2 * u**3 - 3 * u**2 + u) / 3 + u * u * sum(g - u + 1 for g in gaps if g >= u)
+        for u in units
+    )
+    denominator = m * length * (m * length - 1) - sum(u * (u - 1) for u in units)
+    return observed / (m * (m - 1) * length**2), 2 / length * total / denominator
+
+
+def test_unitized_alpha_equals_the_plain_definition_on_random_data():
+    rng = random.Random(33)
+    for _ in range(60):
+        length = rng.randint(5, 120)
+        coders = [f"c{k}" for k in range(rng.randint(2, 5))]
+        units = {}
+        for c in coders:
+            cuts = sorted(rng.sample(range(length + 1), min(length + 1, 2 * rng.randint(0, 4))))
+            cuts = cuts[: len(cuts) // 2 * 2]
+            units[c] = [(cuts[k], cuts[k + 1]) for k in range(0, len(cuts), 2)]
+        if not any(units.values()):
+            continue
+        observed, expected, _ = measures._category_disagreements(length, units, coders)
+        reference = _reference_disagreements(length, units, coders)
+        assert (observed, expected) == (pytest.approx(reference[0]), pytest.approx(reference[1]))

@@ -24,9 +24,9 @@ with a reason a person can read: no NaN or infinity leaves this module.
 
 import math
 import re
-from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import combinations
 
 import numpy as np
@@ -68,7 +68,7 @@ class Figure:
         return cls(round(float(value), 12) + 0.0)
 
 
-@dataclass
+@dataclass(slots=True)
 class Comparison:
     """One annotation and what another annotator tagged at the same place."""
 
@@ -90,7 +90,47 @@ class Comparison:
         and a's seen from b's), so a pair's disagreements are counted once."""
         if self.match is None:
             return (self.span.id, self.other)
-        return tuple(sorted((self.span.id, self.match.id)))
+        return (min(self.span.id, self.match.id), max(self.span.id, self.match.id))
+
+
+ABSENT = -3  # match table: the annotator did not work on this text
+OWN = -2  # match table: the annotation's own annotator
+NOTHING = -1  # match table: the annotator tagged nothing at that place
+
+
+@dataclass
+class Matches:
+    """For each annotation (`spans`, in text order) and each annotator (a column), the
+    index in `spans` of that annotator's annotation at the same place, or NOTHING,
+    OWN or ABSENT."""
+
+    spans: list[Span]
+    annotators: list[str]
+    table: np.ndarray
+
+    def comparisons(self) -> list[Comparison]:
+        result = []
+        spans, names = self.spans, self.annotators
+        for i, a in zip(*np.nonzero(self.table >= NOTHING), strict=True):
+            j = self.table[i, a]
+            result.append(Comparison(spans[i], names[a], spans[j] if j >= 0 else None))
+        return result
+
+    @classmethod
+    def joined(cls, parts: list["Matches"], annotators: list[str]) -> "Matches":
+        """Several texts' tables as one, with columns for all `annotators`."""
+        column = {name: k for k, name in enumerate(annotators)}
+        spans, blocks, offset = [], [], 0
+        for part in parts:
+            block = np.full((len(part.spans), len(annotators)), ABSENT, dtype=np.int64)
+            for k, name in enumerate(part.annotators):
+                values = part.table[:, k]
+                block[:, column[name]] = np.where(values >= 0, values + offset, values)
+            spans += part.spans
+            blocks.append(block)
+            offset += len(part.spans)
+        table = np.concatenate(blocks) if blocks else np.zeros((0, len(annotators)), np.int64)
+        return cls(spans, list(annotators), table)
 
 
 @dataclass
@@ -109,7 +149,14 @@ class Agreement:
     tag_mix: dict[str, dict[str, int]]
     confusion: list[list[int]]  # rows: tags; columns: tags, then NO_TAG
     pair_disagreements: dict[tuple[str, str], int]
-    comparisons: list[Comparison] = field(repr=False, default_factory=list)
+    comparison_count: int
+    disagreement_count: int
+    matches: "Matches" = field(repr=False)
+
+    @cached_property
+    def comparisons(self) -> list[Comparison]:
+        """Every comparison as an object, built only when a list is asked for."""
+        return self.matches.comparisons()
 
 
 # Tokens ------------------------------------------------------------------------------------
@@ -117,11 +164,8 @@ class Agreement:
 
 def word_bounds(text: str) -> tuple[np.ndarray, np.ndarray]:
     """The [start, end) of every word of `text`, in code points."""
-    bounds = [(m.start(), m.end()) for m in WORD.finditer(text)]
-    if not bounds:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    starts, ends = zip(*bounds, strict=True)
-    return np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64)
+    bounds = np.array([m.span() for m in WORD.finditer(text)], dtype=np.int64).reshape(-1, 2)
+    return bounds[:, 0], bounds[:, 1]
 
 
 def word_labels(
@@ -138,9 +182,10 @@ def word_labels(
     code = {tag: i + 1 for i, tag in enumerate(tags)}
     labels = np.zeros((len(annotators), len(starts)), dtype=np.int8)
     # Longest first, so shorter (inner) ones overwrite them; equal lengths by id.
-    for span in sorted(spans, key=lambda s: (-(s.end - s.start), s.id)):
-        first = int(np.searchsorted(ends, span.start, side="right"))
-        last = int(np.searchsorted(starts, span.end, side="left"))
+    ordered = sorted(spans, key=lambda s: (s.start - s.end, s.id))
+    firsts = np.searchsorted(ends, [s.start for s in ordered], side="right").tolist()
+    lasts = np.searchsorted(starts, [s.end for s in ordered], side="left").tolist()
+    for span, first, last in zip(ordered, firsts, lasts, strict=True):
         if first < last:
             labels[row_of[span.annotator], first:last] = code[span.tag]
     return labels
@@ -165,9 +210,10 @@ def nominal_alpha(values: np.ndarray, categories: int) -> Figure:
     range(categories) or -1 where the coder gave none. Units with fewer than two values
     are not pairable and left out.
 
-    Computed from the coincidence matrix over the distinct columns, each weighted by how
-    often it occurs, so memory follows the number of distinct columns (a few hundred)
-    rather than the number of words."""
+    Computed from the coincidence matrix over the distinct columns of value counts, each
+    weighted by how often it occurs: memory grows with units x values, not units x
+    values² as in the krippendorff package, and the work with the distinct columns (a
+    few hundred however long the text)."""
     if values.shape[0] < 2:
         return Figure(None, NEEDS_TWO)
     counts = np.zeros((values.shape[1], categories), dtype=np.int64)
@@ -178,7 +224,12 @@ def nominal_alpha(values: np.ndarray, categories: int) -> Figure:
     counts = counts[pairable >= 2]
     if len(counts) == 0:
         return Figure(None, NO_SHARED_WORDS)
-    unique, weight = np.unique(counts, axis=0, return_counts=True)
+    # One integer per column of counts (base: coders + 1), so finding the distinct ones
+    # is a 1-D sort rather than a sort of rows.
+    base = values.shape[0] + 1
+    keys = counts @ (base ** np.arange(categories, dtype=np.int64))
+    _, first, weight = np.unique(keys, return_index=True, return_counts=True)
+    unique = counts[first]
     m = unique.sum(axis=1)
     # o[c][k] = sum over units of n_uc * (n_uk - [c == k]) / (m_u - 1)
     scaled = unique * (weight / (m - 1))[:, None]
@@ -229,52 +280,53 @@ def _category_disagreements(
              / ( mL(mL - 1) - Σ_units l(l - 1) )
     """
     m = len(coders)
-    units = [(s, e, c) for c in coders for s, e in units_by_coder.get(c, [])]
-    n_units = len(units)
+    index = {coder: k for k, coder in enumerate(coders)}
+    rows = sorted((s, e, index[c]) for c in coders for s, e in units_by_coder.get(c, []))
+    n_units = len(rows)
     if n_units == 0:
         return 0.0, 0.0, 0
-    # Observed: overlapping unit pairs of different coders, by a sweep along the text.
-    pair_sum = 0
-    others_on = [set() for _ in units]
-    order = sorted(range(n_units), key=lambda i: units[i][0])
-    active: list[int] = []
-    for i in order:
-        start, end, coder = units[i]
-        active = [j for j in active if units[j][1] > start]
-        for j in active:
-            other_start, other_end, other = units[j]
-            if other != coder:
-                pair_sum += (start - other_start) ** 2 + (end - other_end) ** 2
-                others_on[i].add(other)
-                others_on[j].add(coder)
-        active.append(i)
-    unmatched = sum((e - s) ** 2 * (m - 1 - len(others_on[i])) for i, (s, e, _) in enumerate(units))
+    begin, end, coder = (np.array(column, dtype=np.int64) for column in zip(*rows, strict=True))
+    size = (end - begin).astype(np.float64)
+    # Observed. Units of one coder never overlap (they were merged), so every unit that
+    # starts inside another (starts are sorted) belongs to another coder: the overlapping
+    # pairs are these, found as in match_table.
+    reach = np.searchsorted(begin, end, side="left")
+    counts = np.maximum(reach - np.arange(n_units) - 1, 0)
+    total = int(counts.sum())
+    first = np.repeat(np.arange(n_units), counts)
+    second = first + 1 + np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+    pair_sum = float(
+        ((begin[first] - begin[second]).astype(np.float64) ** 2).sum()
+        + ((end[first] - end[second]).astype(np.float64) ** 2).sum()
+    )
+    # For each unit, the other coders with a unit on it; l² for each of the others.
+    touching = np.unique(np.concatenate([first * m + coder[second], second * m + coder[first]]))
+    others_on = np.bincount(touching // m, minlength=n_units)
+    unmatched = float((size**2 * (m - 1 - others_on)).sum())
     observed = 2 * (pair_sum + unmatched) / (m * (m - 1) * length * length)
     # Expected: every unit against the other units and against every gap at least as long.
     gaps = []
-    for coder in coders:
+    for name in coders:
         position = 0
-        for start, end in units_by_coder.get(coder, []):
+        for start, stop in units_by_coder.get(name, []):
             if start > position:
                 gaps.append(start - position)
-            position = end
+            position = stop
         if length > position:
             gaps.append(length - position)
-    gaps.sort()
-    suffix = [0] * (len(gaps) + 1)
-    for k in range(len(gaps) - 1, -1, -1):
-        suffix[k] = suffix[k + 1] + gaps[k]
-    total = 0
-    squares = 0
-    for start, end, _ in units:
-        size = end - start
-        k = bisect_left(gaps, size)
-        longer = len(gaps) - k
-        # (2l³ - 3l² + l) = l(l-1)(2l-1), a multiple of 6: the division is exact.
-        total += (n_units - 1) * size * (size - 1) * (2 * size - 1) // 3
-        total += size * size * (suffix[k] - longer * (size - 1))
-        squares += size * (size - 1)
-    expected = 2 * total / (length * (m * length * (m * length - 1) - squares))
+    gaps = np.sort(np.array(gaps, dtype=np.float64))
+    suffix = np.concatenate([np.cumsum(gaps[::-1])[::-1], [0.0]])
+    at = np.searchsorted(gaps, size, side="left")
+    longer = len(gaps) - at
+    # (N-1)(2l³ - 3l² + l)/3 = (N-1) l(l-1)(2l-1)/3, plus l² Σ_(gap ≥ l) (gap - l + 1).
+    within = (n_units - 1) * size * (size - 1) * (2 * size - 1) / 3
+    against_gaps = size * size * (suffix[at] - longer * (size - 1))
+    squares = float((size * (size - 1)).sum())
+    expected = (
+        2
+        * float((within + against_gaps).sum())
+        / (length * (m * length * (m * length - 1) - squares))
+    )
     return observed, expected, n_units
 
 
@@ -315,38 +367,85 @@ def unitized_alpha(
 # Confusion -------------------------------------------------------------------------------------
 
 
-def _closeness(a: Span, b: Span) -> tuple[int, int, int]:
-    overlap = min(a.end, b.end) - max(a.start, b.start)
-    return (-overlap, abs(a.start - b.start) + abs(a.end - b.end), b.id)
+def match_table(spans: Sequence[Span], annotators: Sequence[str]) -> Matches:
+    """For every annotation and every other annotator: their annotation at the same
+    place (overlapping it by at least SAME_PLACE of the shorter one; the one overlapping
+    most, then the closest, then the oldest), or NOTHING. Vectorised: the candidate
+    pairs are the annotations starting before another ends, in text order."""
+    ordered = sorted(spans, key=lambda s: (s.start, s.end, s.id))
+    n, r = len(ordered), len(annotators)
+    table = np.full((n, r), NOTHING, dtype=np.int64)
+    if n == 0:
+        return Matches(ordered, list(annotators), table)
+    column = {name: k for k, name in enumerate(annotators)}
+    start = np.array([s.start for s in ordered], dtype=np.int64)
+    end = np.array([s.end for s in ordered], dtype=np.int64)
+    who = np.array([column[s.annotator] for s in ordered], dtype=np.int64)
+    ids = np.array([s.id for s in ordered], dtype=np.int64)
+    table[np.arange(n), who] = OWN
+    # Pairs i < j with start_j < end_i: j starts inside i (starts are sorted).
+    reach = np.searchsorted(start, end, side="left")
+    counts = np.maximum(reach - np.arange(n) - 1, 0)
+    total = int(counts.sum())
+    if total:
+        first = np.repeat(np.arange(n), counts)
+        second = first + 1 + np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+        keep = who[first] != who[second]
+        first, second = first[keep], second[keep]
+        overlap = np.minimum(end[first], end[second]) - start[second]
+        length = end - start
+        keep = overlap >= SAME_PLACE * np.minimum(length[first], length[second])
+        first, second, overlap = first[keep], second[keep], overlap[keep]
+        distance = np.abs(start[first] - start[second]) + np.abs(end[first] - end[second])
+        here = np.concatenate([first, second])
+        there = np.concatenate([second, first])
+        overlap = np.concatenate([overlap, overlap])
+        distance = np.concatenate([distance, distance])
+        group = here * r + who[there]
+        # Best first within each (annotation, other annotator): most overlap, then the
+        # closest, then the oldest (lowest id).
+        order = np.lexsort((ids[there], distance, -overlap, group))
+        grouped = group[order]
+        leaders = order[np.concatenate([grouped[:1] >= 0, grouped[1:] != grouped[:-1]])]
+        table[here[leaders], who[there[leaders]]] = there[leaders]
+    return Matches(ordered, list(annotators), table)
 
 
 def comparisons(spans: Sequence[Span], annotators: Sequence[str]) -> list[Comparison]:
-    """For every annotation and every other annotator: their annotation at the same
-    place (overlapping it by at least SAME_PLACE of the shorter one; the one overlapping
-    most, then the closest, then the oldest), or None."""
-    best: dict[tuple[int, str], Span] = {}
-    active: list[Span] = []
-    for span in sorted(spans, key=lambda s: (s.start, s.end, s.id)):
-        active = [a for a in active if a.end > span.start]
-        for other in active:
-            if other.annotator == span.annotator:
-                continue
-            overlap = min(span.end, other.end) - span.start
-            shorter = min(span.end - span.start, other.end - other.start)
-            if overlap < SAME_PLACE * shorter:
-                continue
-            for here, there in ((span, other), (other, span)):
-                key = (here.id, there.annotator)
-                found = best.get(key)
-                if found is None or _closeness(here, there) < _closeness(here, found):
-                    best[key] = there
-        active.append(span)
-    return [
-        Comparison(span, other, best.get((span.id, other)))
-        for span in spans
-        for other in annotators
-        if other != span.annotator
-    ]
+    """match_table() as Comparison objects."""
+    return match_table(spans, annotators).comparisons()
+
+
+def _tallies(matches: Matches, tags: Sequence[str]):
+    """The confusion matrix, each pair's disagreements (annotators x annotators; one
+    disagreement seen from both sides counts once), the number of comparisons and the
+    number of those that disagree."""
+    k, r, n = len(tags), len(matches.annotators), len(matches.spans)
+    code = {tag: i for i, tag in enumerate(tags)}
+    column = {name: i for i, name in enumerate(matches.annotators)}
+    tag = np.array([code[s.tag] for s in matches.spans], dtype=np.int64)
+    who = np.array([column[s.annotator] for s in matches.spans], dtype=np.int64)
+    rows, others = np.nonzero(matches.table >= NOTHING)
+    found = matches.table[rows, others]
+    row_tag = tag[rows]
+    other_tag = np.where(found >= 0, tag[np.maximum(found, 0)], k) if n else row_tag
+    confusion = np.bincount(row_tag * (k + 1) + other_tag, minlength=k * (k + 1))
+    differ = other_tag != row_tag
+    rows, others, found = rows[differ], others[differ], found[differ]
+    keys = np.where(
+        found >= 0,
+        np.minimum(rows, found) * n + np.maximum(rows, found),
+        n * n + rows * r + others,
+    )
+    _, first = np.unique(keys, return_index=True)
+    a, b = who[rows[first]], others[first]
+    pairs = np.bincount(np.minimum(a, b) * r + np.maximum(a, b), minlength=r * r)
+    return (
+        confusion.reshape(k, k + 1).tolist(),
+        pairs.reshape(r, r),
+        int(differ.size),
+        int(differ.sum()),
+    )
 
 
 # All of it --------------------------------------------------------------------------------------
@@ -365,11 +464,11 @@ def summarise(
     tags: Sequence[str],
     labels: np.ndarray,
     unitized: tuple[Figure, dict[str, Figure]],
-    found: list[Comparison],
+    matches: Matches,
 ) -> Agreement:
     """The figures of one article, or of several pooled: `labels` is annotators x words
-    (values as word_labels, -1 where an annotator did not work on the text); `found`
-    the comparisons of each text."""
+    (values as word_labels, -1 where an annotator did not work on the text); `matches`
+    the annotations at the same place (match_table, or Matches.joined)."""
     categories = len(tags) + 1
     kappa, kappa_words = {}, {}
     for i, j in _pairs(range(len(annotators))):
@@ -395,16 +494,9 @@ def summarise(
     tag_mix = {name: dict.fromkeys(tags, 0) for name in annotators}
     for span in spans:
         tag_mix[span.annotator][span.tag] += 1
-    column = {tag: i for i, tag in enumerate(tags)} | {NO_TAG: len(tags)}
-    confusion = [[0] * (len(tags) + 1) for _ in tags]
-    pair_disagreements = dict.fromkeys(kappa, 0)
-    position = {name: i for i, name in enumerate(annotators)}
-    counted = set()
-    for c in found:
-        confusion[column[c.span.tag]][column[c.other_tag]] += 1
-        if not c.agrees and c.pair_key not in counted:
-            counted.add(c.pair_key)
-            pair_disagreements[tuple(sorted((c.span.annotator, c.other), key=position.get))] += 1
+    confusion, pairs, compared, disagreeing = _tallies(matches, tags)
+    index = {name: i for i, name in enumerate(annotators)}
+    pair_disagreements = {(a, b): int(pairs[index[a], index[b]]) for a, b in kappa}
     return Agreement(
         annotators=list(annotators),
         tags=list(tags),
@@ -420,7 +512,9 @@ def summarise(
         tag_mix=tag_mix,
         confusion=confusion,
         pair_disagreements=pair_disagreements,
-        comparisons=found,
+        comparison_count=compared,
+        disagreement_count=disagreeing,
+        matches=matches,
     )
 
 
@@ -437,7 +531,7 @@ def article_agreement(text: str, spans: Sequence[Span], tags: Sequence[str]) -> 
         tags=tags,
         labels=labels,
         unitized=unitized_alpha(len(text), spans, annotators, tags),
-        found=comparisons(spans, annotators),
+        matches=match_table(spans, annotators),
     )
 
 
@@ -448,10 +542,10 @@ def pooled_agreement(texts: Sequence[tuple[str, Sequence[Span]]], tags: Sequence
     a coder who did not read a text, so it is not pooled (None, with that reason)."""
     annotators = sorted({s.annotator for _, spans in texts for s in spans})
     row = {name: i for i, name in enumerate(annotators)}
-    blocks, all_spans, found, words, characters = [], [], [], 0, 0
+    blocks, all_spans, tables, words, characters = [], [], [], 0, 0
     for text, spans in texts:
         present = sorted({s.annotator for s in spans})
-        found += comparisons(spans, present)
+        tables.append(match_table(spans, present))
         bounds = word_bounds(text)
         local = word_labels(bounds, spans, present, tags)
         block = np.full((len(annotators), local.shape[1]), -1, dtype=np.int8)
@@ -471,5 +565,5 @@ def pooled_agreement(texts: Sequence[tuple[str, Sequence[Span]]], tags: Sequence
         tags=tags,
         labels=labels,
         unitized=(Figure(None, per_text), {tag: Figure(None, per_text) for tag in tags}),
-        found=found,
+        matches=Matches.joined(tables, annotators),
     )
