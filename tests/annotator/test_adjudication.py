@@ -331,3 +331,24 @@ def test_a_settlement_reason_is_shown_as_text(client, disputed, curator, bob):
     client.force_login(bob)
     page = client.get(thread_url(disputed)).content.decode()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert" not in page
+
+
+def test_the_history_page_shows_settlements_and_adopted_proposals(
+    client, disputed, curator, alice, carol
+):
+    services.annotation_update(annotation=disputed, actor=alice, tag="opinion")  # carol's
+    services.annotation_settle(annotation=disputed, actor=curator, tag="opinion", reason="Yes.")
+    services.annotation_reopen(annotation=disputed, actor=curator)
+    client.force_login(alice)
+    url = reverse("annotator:article_history", args=[disputed.article.slug])
+    page = client.get(url).content.decode()
+    assert "proposal adopted" in page
+    assert 'action-settled">settled' in page and 'action-reopened">reopened' in page
+    settled = client.get(url, {"action": "settled"}).context["revisions"]
+    assert [(r.action, r.user) for r in settled] == [("settled", curator)]
+    assert {c.label: c.after for c in settled[0].changes} == {
+        "final tag": "opinion",
+        "settlement reason": "Yes.",
+    }
+    changed = client.get(url, {"action": "changed"}).context["revisions"]
+    assert "settled" not in {r.action for r in changed}
