@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import combinations
+from typing import NamedTuple
 
 import numpy as np
 
@@ -44,8 +45,10 @@ UNUSED_TAG = "nobody used this tag"
 NO_SHARED_WORDS = "no words that both annotated"
 
 
-@dataclass(frozen=True)
-class Span:
+class Span(NamedTuple):
+    """One annotation: who tagged [start, end) with which tag (a tuple: thousands are
+    made per page)."""
+
     id: int
     annotator: str
     start: int
