@@ -115,8 +115,9 @@ def gauge(value: float | None, width: float = 240) -> Chart:
         (RELIABLE, 1.0, "#d1fadf", "reliable"),
     ):
         chart.cells.append(Cell(at(low), 8, at(high) - at(low), 10, colour, "", name))
-    for v in (-1, 0, 1):
-        chart.labels.append(Label(at(v), 31, number(v), anchor="middle"))
+    for v, anchor in ((-1, "start"), (0, "middle"), (1, "end")):
+        x = {"start": 0, "middle": at(0), "end": width}[anchor]
+        chart.labels.append(Label(x, 31, "−1" if v < 0 else str(v), anchor=anchor))
     if value is not None:
         chart.rows.append({"x": round(at(max(-1.0, min(1.0, value)))), "value": number(value)})
     chart.width = round(chart.width)
