@@ -12,8 +12,9 @@ Three views of one article's annotations, each named on the agreement page:
   the definition here and checked in tests against examples worked by hand.
 - Token level: the text's words (runs of letters and digits) are the units and each
   annotator gives every word a value: the tag of their innermost (shortest) annotation
-  sharing a character with it, or "no tag". Pairwise Cohen's κ, and Krippendorff's α (nominal) over all
-  annotators, which allows missing values (an annotator who did not work on an article).
+  sharing a character with it, or "no tag". Pairwise Cohen's κ, and Krippendorff's α
+  (nominal) over all annotators, which allows missing values (an annotator who did not
+  work on an article).
 - Confusion: for every annotation and every other annotator, what that annotator
   tagged at the same place: the tag of their annotation that overlaps it most (by at
   least half of the shorter of the two), or nothing.
