@@ -17,15 +17,32 @@ from annotator.models import Annotation, Comment, Review, Tag
 
 KINDS = {"annotation": Annotation, "comment": Comment, "review": Review}
 RANK = {"annotation": 0, "comment": 1, "review": 2}
-ACTIONS = ["created", "changed", "deleted", "restored"]
+ACTIONS = ["created", "changed", "deleted", "restored", "settled", "reopened"]
+# Change reasons that name an action of their own (annotator.services.adjudication).
+REASON_ACTIONS = {"settled": "settled", "reopened": "reopened"}
 
 # Fields worth showing in a diff, with the label people read.
 TRACKED = {
-    "annotation": [("tag_id", "tag"), ("note", "note"), ("span", "span")],
+    "annotation": [
+        ("tag_id", "tag"),
+        ("note", "note"),
+        ("span", "span"),
+        ("settled_tag_id", "final tag"),
+        ("settled_reason", "settlement reason"),
+    ],
     "comment": [("body", "text")],
-    "review": [("verdict", "verdict"), ("proposed_tag_id", "proposed tag"), ("comment", "reason")],
+    "review": [
+        ("verdict", "verdict"),
+        ("proposed_tag_id", "proposed tag"),
+        ("comment", "reason"),
+        ("judged_tag_id", "tag judged"),
+        ("claim_version", "version judged"),
+    ],
 }
-TEXT_FIELDS = {"note", "body", "comment"}
+TEXT_FIELDS = {"note", "body", "comment", "settled_reason"}
+TAG_FIELDS = {"tag_id", "proposed_tag_id", "settled_tag_id", "judged_tag_id"}
+# Not listed for a first revision: where it starts is no news.
+NOT_ON_CREATION = {"span", "claim_version"}
 
 
 @dataclass
@@ -89,7 +106,7 @@ def action_of(record) -> str:
         return "deleted"
     if reason.startswith("restored"):
         return "restored"
-    return "changed"
+    return REASON_ACTIONS.get(reason, "changed")
 
 
 def _action_filter(action: str) -> Q:
@@ -100,11 +117,16 @@ def _action_filter(action: str) -> Q:
         return Q(history_type="-") | (changed & Q(history_change_reason="deleted"))
     if action == "restored":
         return changed & Q(history_change_reason__startswith="restored")
+    if action in REASON_ACTIONS.values():
+        reasons = [reason for reason, name in REASON_ACTIONS.items() if name == action]
+        return changed & Q(history_change_reason__in=reasons)
     if action == "changed":
+        named = list(REASON_ACTIONS)
         return (
             changed
             & ~Q(history_change_reason="deleted")
             & ~Q(history_change_reason__startswith="restored", history_change_reason__isnull=False)
+            & ~Q(history_change_reason__in=named, history_change_reason__isnull=False)
         )
     return Q()
 
@@ -222,7 +244,7 @@ def _value(kind: str, name: str, record, tags) -> str:
     if name == "span":
         return f"{record.start}–{record.end}"
     value = getattr(record, name)
-    if name in ("tag_id", "proposed_tag_id"):
+    if name in TAG_FIELDS:
         return tags[value].key if value in tags else ("" if value is None else f"#{value}")
     return "" if value is None else str(value)
 
@@ -233,7 +255,7 @@ def diff(kind: str, before, after, tags) -> list[Change]:
     changes = []
     for name, label in TRACKED[kind]:
         old, new = _value(kind, name, before, tags), _value(kind, name, after, tags)
-        if old == new or (name == "span" and before is None):
+        if old == new or (name in NOT_ON_CREATION and before is None):
             continue
         change = Change(field=name.removesuffix("_id"), label=label, before=old, after=new)
         if name in TEXT_FIELDS and old and new:

@@ -8,6 +8,7 @@ into responses. Callers import the package (`from annotator import services`) an
 `services.annotation_create(...)`; the modules below group the functions by entity.
 """
 
+from annotator.services.adjudication import annotation_reopen, annotation_settle
 from annotator.services.annotations import (
     StaleVersion,
     annotation_create,
@@ -23,15 +24,18 @@ from annotator.services.discussion import (
     comment_update,
     mentions_mark_read,
 )
-from annotator.services.reviews import review_set
+from annotator.services.reviews import PROPOSAL_ADOPTED, review_set
 from annotator.services.rules import check_span, message_of
 
 __all__ = [
+    "PROPOSAL_ADOPTED",
     "StaleVersion",
     "annotation_create",
     "annotation_delete",
     "annotation_moderate",
+    "annotation_reopen",
     "annotation_restore",
+    "annotation_settle",
     "annotation_update",
     "check_span",
     "comment_create",

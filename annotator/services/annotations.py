@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from annotator.models import CONTEXT_LENGTH, Annotation
+from annotator.services.reviews import reviews_follow_claim
 from annotator.services.rules import check_span, clean_note, tag_by_key
 
 
@@ -28,6 +29,29 @@ def _save(annotation: Annotation, actor, reason: str | None = None) -> Annotatio
     if reason:
         annotation._change_reason = reason
     annotation.save()
+    return annotation
+
+
+def _claim(annotation: Annotation) -> tuple:
+    """What a verdict judges: the tag and the span."""
+    return (annotation.tag_id, annotation.start, annotation.end)
+
+
+def _save_claim(annotation: Annotation, actor, reason: str, before: tuple) -> Annotation:
+    """Save a change that may touch the claim (`before` is _claim() as it was). When the
+    tag or span moved, the claim version goes up: earlier verdicts and settlements stop
+    counting, and disagreements that proposed the new tag become agreements with it."""
+    if _claim(annotation) == before:
+        return _save(annotation, actor, reason)
+    old_version = annotation.claim_version
+    annotation.claim_version += 1
+    _save(annotation, actor, reason)
+    reviews_follow_claim(
+        annotation=annotation,
+        actor=actor,
+        old_version=old_version,
+        span_changed=before[1:] != _claim(annotation)[1:],
+    )
     return annotation
 
 
@@ -93,11 +117,13 @@ def annotation_update(*, annotation: Annotation, actor, version=None, **changes)
 
     Preconditions: `actor` is the author (Annotation.is_editable_by). When `version` is
     given it must equal the stored version, or StaleVersion is raised. Each change
-    increments the version.
+    increments the version; a change of tag also increments the claim version, which
+    outdates earlier verdicts (see _save_claim).
     """
     current = _lock_for_change(annotation, actor, version)
+    before = _claim(current)
     _apply_changes(current, changes)
-    return _save(current, actor, "changed")
+    return _save_claim(current, actor, "changed", before)
 
 
 @transaction.atomic
@@ -110,8 +136,9 @@ def annotation_moderate(*, annotation: Annotation, actor, **changes) -> Annotati
     if not annotation.is_moderatable_by(actor):
         raise PermissionDenied("Only an admin can change someone else's annotation.")
     current = _lock(annotation, None)
+    before = _claim(current)
     _apply_changes(current, changes)
-    return _save(current, actor, "changed in admin")
+    return _save_claim(current, actor, "changed in admin", before)
 
 
 @transaction.atomic
@@ -139,6 +166,7 @@ def annotation_restore(*, annotation: Annotation, actor, revision=None, version=
     given, is current. Raises PermissionDenied, ValidationError or StaleVersion.
     """
     current = Annotation.objects.select_for_update().get(pk=annotation.pk)
+    before = _claim(current)
     if not current.is_restorable_by(actor):
         raise PermissionDenied("Only the author or an admin can restore this annotation.")
     if version is not None and int(version) != current.version:
@@ -156,7 +184,7 @@ def annotation_restore(*, annotation: Annotation, actor, revision=None, version=
         reason = f"restored to revision {old.history_id}"
     current.deleted_at = None
     current.version += 1
-    return _save(current, actor, reason)
+    return _save_claim(current, actor, reason, before)
 
 
 def _revision_of(annotation: Annotation, revision):

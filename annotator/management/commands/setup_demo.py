@@ -3,11 +3,13 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from annotator import services
+from annotator.models import CURATORS_GROUP
 from articles.models import Article
 
 DEMO_ACCOUNTS = [
@@ -17,6 +19,8 @@ DEMO_ACCOUNTS = [
     ("carol", "carol-demo-2026", "Carol Lindqvist", False),
     ("admin", "admin-demo-2026", "Site Admin", True),
 ]
+# Demo accounts in the curators group, who settle disputes.
+DEMO_CURATORS = {"carol"}
 
 
 class Command(BaseCommand):
@@ -79,7 +83,12 @@ class Command(BaseCommand):
             if is_admin:
                 admin = user
             role = "admin" if is_admin else "editor"
-            lines.append(f"  {username:<8} {password:<18} {role:<7} ({state})")
+            if username in DEMO_CURATORS:
+                role += ", curator"
+                if user is not None and not dry_run:
+                    group, _ = Group.objects.get_or_create(name=CURATORS_GROUP)
+                    user.groups.add(group)
+            lines.append(f"  {username:<8} {password:<18} {role:<15} ({state})")
         return admin, lines
 
     def _first_revisions(self, slugs, admin):
