@@ -10,6 +10,10 @@ COMMENT_MAX_LENGTH = 10_000
 REASON_MAX_LENGTH = 2000
 # Code points of text kept before and after a span, for re-anchoring and export.
 CONTEXT_LENGTH = 32
+# The same person's identical span and tag within this many seconds is one annotation
+# (a double click, a key pressed twice, a retried request).
+DUPLICATE_WINDOW_SECONDS = 10
+IDEMPOTENCY_KEY_MAX_LENGTH = 64
 
 
 class Tag(models.Model):
@@ -101,6 +105,10 @@ class Annotation(models.Model):
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # The client's Idempotency-Key of the request that created it: a retry gets this one.
+    idempotency_key = models.CharField(
+        max_length=IDEMPOTENCY_KEY_MAX_LENGTH, null=True, blank=True, editable=False
+    )
 
     objects = AnnotationQuerySet.as_manager()
     history = HistoricalRecords()
@@ -113,6 +121,9 @@ class Annotation(models.Model):
                 condition=Q(start__lt=F("end")), name="annotation_start_before_end"
             ),
             models.CheckConstraint(condition=Q(version__gte=1), name="annotation_version_positive"),
+            models.UniqueConstraint(
+                fields=["author", "idempotency_key"], name="one_annotation_per_idempotency_key"
+            ),
         ]
         indexes = [
             models.Index(fields=["article", "start"], name="annotation_article_start"),
@@ -259,3 +270,46 @@ class Review(models.Model):
 
     def __str__(self):
         return f"{self.verdict} by {self.reviewer_id} on annotation {self.annotation_id}"
+
+
+class Event(models.Model):
+    """One committed change, as readers receive it: the change feed (annotator.events).
+
+    Written in the same transaction as the change it names, so it exists if and only if
+    the change does. Its id is the Server-Sent Events id a reader resumes from; within
+    one article, ids are in commit order (annotator.events.record). Not content: it has
+    no history, and `manage.py prune_events` deletes old ones.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    article = models.ForeignKey(
+        "articles.Article", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    # Set for a person's own events (the unread badge), which go to that person only.
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    kind = models.CharField(max_length=40)
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    payload = models.JSONField(default=dict)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["article", "id"], name="event_article_id"),
+            models.Index(fields=["created"], name="event_created"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} #{self.pk}"

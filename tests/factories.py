@@ -64,3 +64,29 @@ def annotate(article, author, phrase: str, tag: str = "fact", *, occurrence: int
     return services.annotation_create(
         article=article, author=author, start=start, end=start + len(phrase), tag=tag, note=note
     )
+
+
+def annotate_many(article, author, n: int, tag: str = "fact") -> list:
+    """`n` annotations by `author` on distinct spans of the article that nobody tagged
+    yet (identical spans and tags would be one annotation, or an "agree instead")."""
+    from annotator.models import Annotation
+
+    text = article.text
+    taken = set(Annotation.objects.filter(article=article).values_list("start", "end"))
+    made = []
+    for length in range(1, len(text) + 1):
+        for start in range(0, len(text) - length + 1):
+            if len(made) == n:
+                return made
+            span = text[start : start + length]
+            if (start, start + length) in taken or not span.strip() or span != span.strip():
+                continue
+            taken.add((start, start + length))
+            made.append(
+                services.annotation_create(
+                    article=article, author=author, start=start, end=start + length, tag=tag
+                )
+            )
+    if len(made) < n:
+        raise ValueError(f"The article has room for only {len(made)} more distinct spans.")
+    return made

@@ -1,11 +1,17 @@
-"""Writes to annotations: create, change, delete, restore, and an admin's change."""
+"""Writes to annotations: create, change, delete, restore, and an admin's change.
+
+Each one also records its event in the change feed (annotator.events), in the same
+transaction."""
+
+from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from annotator.models import CONTEXT_LENGTH, Annotation
-from annotator.services.rules import check_span, clean_note, tag_by_key
+from annotator import events
+from annotator.models import CONTEXT_LENGTH, DUPLICATE_WINDOW_SECONDS, Annotation
+from annotator.services.rules import check_idempotency_key, check_span, clean_note, tag_by_key
 
 
 class StaleVersion(ValidationError):
@@ -31,18 +37,80 @@ def _save(annotation: Annotation, actor, reason: str | None = None) -> Annotatio
     return annotation
 
 
+class AlreadyTagged(ValidationError):
+    """Someone else already tagged this very span with this tag: agree with theirs."""
+
+    def __init__(self, existing: Annotation):
+        self.existing = existing
+        super().__init__(
+            f"{existing.author.username} already tagged this passage "
+            f"{existing.tag.label}. Agree with theirs instead of adding a copy "
+            f"(annotation {existing.pk}).",
+            code="already_tagged",
+        )
+
+
+def _replay(annotation: Annotation) -> Annotation:
+    annotation.replayed = True
+    return annotation
+
+
 @transaction.atomic
 def annotation_create(
-    *, article, author, start, end, tag, note: str = "", quote: str | None = None
+    *,
+    article,
+    author,
+    start,
+    end,
+    tag,
+    note: str = "",
+    quote: str | None = None,
+    idempotency_key: str | None = None,
+    allow_copy: bool = False,
 ) -> Annotation:
     """Tag the span [start, end) of `article` (code points) with the tag whose key is `tag`.
 
     Preconditions: `author` is a signed-in user. Raises ValidationError for offsets out
     of range, an empty or blank span, a quote that does not match, an unknown tag or a
     long note.
+
+    No duplicates: a request repeating an `idempotency_key` of `author`'s gets the
+    annotation that key made (a key reused for another span or tag is refused), and
+    `author`'s identical span and tag within DUPLICATE_WINDOW_SECONDS is the same
+    annotation too. Either way the returned annotation has `replayed = True` and
+    nothing is written. Unless `allow_copy` (imports), the same span with the same tag
+    by someone else raises AlreadyTagged: agree with it instead.
     """
     text = article.text
     check_span(text, start, end, quote)
+    tag_obj = tag_by_key(tag)
+    note = clean_note(note)
+    check_idempotency_key(idempotency_key)
+    events.lock_span(article.pk, start, end)
+    if idempotency_key:
+        prior = Annotation.objects.filter(author=author, idempotency_key=idempotency_key).first()
+        if prior is not None:
+            if (prior.article_id, prior.start, prior.end, prior.tag_id) != (
+                article.pk,
+                start,
+                end,
+                tag_obj.pk,
+            ):
+                raise ValidationError(
+                    "This Idempotency-Key was already used for another annotation; "
+                    "send a new key for a new annotation.",
+                    code="idempotency_key_reused",
+                )
+            return _replay(prior)
+    same = Annotation.objects.live().filter(article=article, start=start, end=end, tag=tag_obj)
+    window = timezone.now() - timedelta(seconds=DUPLICATE_WINDOW_SECONDS)
+    recent = same.filter(author=author, created__gte=window).order_by("-id").first()
+    if recent is not None:
+        return _replay(recent)
+    if not allow_copy:
+        theirs = same.exclude(author=author).select_related("author", "tag").order_by("id")
+        if (existing := theirs.first()) is not None:
+            raise AlreadyTagged(existing)
     annotation = Annotation(
         article=article,
         author=author,
@@ -51,10 +119,13 @@ def annotation_create(
         quote=text[start:end],
         prefix=text[max(0, start - CONTEXT_LENGTH) : start],
         suffix=text[end : end + CONTEXT_LENGTH],
-        tag=tag_by_key(tag),
-        note=clean_note(note),
+        tag=tag_obj,
+        note=note,
+        idempotency_key=idempotency_key or None,
     )
-    return _save(annotation, author)
+    _save(annotation, author)
+    events.annotation_changed("annotation.created", annotation, author)
+    return annotation
 
 
 def _lock(annotation: Annotation, version) -> Annotation:
@@ -96,8 +167,11 @@ def annotation_update(*, annotation: Annotation, actor, version=None, **changes)
     increments the version.
     """
     current = _lock_for_change(annotation, actor, version)
+    was_tag = current.tag.key
     _apply_changes(current, changes)
-    return _save(current, actor, "changed")
+    _save(current, actor, "changed")
+    events.annotation_changed("annotation.changed", current, actor, was_tag=was_tag)
+    return current
 
 
 @transaction.atomic
@@ -110,8 +184,11 @@ def annotation_moderate(*, annotation: Annotation, actor, **changes) -> Annotati
     if not annotation.is_moderatable_by(actor):
         raise PermissionDenied("Only an admin can change someone else's annotation.")
     current = _lock(annotation, None)
+    was_tag = current.tag.key
     _apply_changes(current, changes)
-    return _save(current, actor, "changed in admin")
+    _save(current, actor, "changed in admin")
+    events.annotation_changed("annotation.changed", current, actor, was_tag=was_tag)
+    return current
 
 
 @transaction.atomic
@@ -123,7 +200,9 @@ def annotation_delete(*, annotation: Annotation, actor, version=None) -> Annotat
     current = _lock_for_change(annotation, actor, version)
     current.deleted_at = timezone.now()
     current.version += 1
-    return _save(current, actor, "deleted")
+    _save(current, actor, "deleted")
+    events.annotation_changed("annotation.deleted", current, actor)
+    return current
 
 
 @transaction.atomic
@@ -143,6 +222,7 @@ def annotation_restore(*, annotation: Annotation, actor, revision=None, version=
         raise PermissionDenied("Only the author or an admin can restore this annotation.")
     if version is not None and int(version) != current.version:
         raise StaleVersion(current)
+    was_deleted, was_tag = current.is_deleted, current.tag.key
     if revision is None:
         if not current.is_deleted:
             raise ValidationError(
@@ -156,7 +236,10 @@ def annotation_restore(*, annotation: Annotation, actor, revision=None, version=
         reason = f"restored to revision {old.history_id}"
     current.deleted_at = None
     current.version += 1
-    return _save(current, actor, reason)
+    _save(current, actor, reason)
+    kind = "annotation.restored" if was_deleted else "annotation.changed"
+    events.annotation_changed(kind, current, actor, was_tag=was_tag)
+    return current
 
 
 def _revision_of(annotation: Annotation, revision):
@@ -178,3 +261,37 @@ def _revision_of(annotation: Annotation, revision):
             code="revision",
         )
     return old
+
+
+# Merging a stale edit -------------------------------------------------------------------
+
+EDITABLE_FIELDS = ("tag", "note")
+
+
+def annotation_at_version(annotation: Annotation, version: int) -> dict | None:
+    """The tag (key) and note `annotation` had at `version`, from its history; None
+    when that version is not in the history."""
+    row = annotation.history.filter(version=version).order_by("-history_id").first()
+    if row is None:
+        return None
+    return {"tag": row.tag.key, "note": row.note}
+
+
+def merge_edit(*, base: dict, mine: dict, theirs: dict) -> tuple[dict, dict]:
+    """Three-way merge of an edit made from `base` when the annotation is now `theirs`.
+
+    Returns (merged values, conflicts). A field only I changed takes my value; a field
+    only they changed keeps theirs; a field we both changed to different values is a
+    conflict {field: (mine, theirs)}, merged as mine until the person chooses.
+    """
+    merged, conflicts = {}, {}
+    for field in EDITABLE_FIELDS:
+        b, m, t = base.get(field), mine.get(field), theirs.get(field)
+        if m == b or m == t:
+            merged[field] = t
+        elif t == b:
+            merged[field] = m
+        else:
+            merged[field] = m
+            conflicts[field] = (m, t)
+    return merged, conflicts

@@ -3,6 +3,7 @@
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from annotator import events
 from annotator.models import Annotation, Review
 from annotator.services.rules import clean_reason, tag_by_key
 
@@ -37,7 +38,9 @@ def review_set(
                 },
                 code="proposed_tag",
             )
+    was_status, _ = events.annotation_state(current.pk)
     review = Review.objects.filter(annotation=current, reviewer=reviewer).first()
+    was_verdict = review.verdict if review else None
     if review is None:
         review = Review(annotation=current, reviewer=reviewer)
     elif (review.verdict, review.proposed_tag_id, review.comment) == (
@@ -50,7 +53,10 @@ def review_set(
     review.proposed_tag = tag
     review.comment = comment
     review._history_user = reviewer
+    kind = "review.created"
     if review.pk:
         review._change_reason = "changed"
+        kind = "review.changed"
     review.save()
+    events.review_changed(kind, review, reviewer, was_verdict=was_verdict, was_status=was_status)
     return review

@@ -145,24 +145,8 @@ def test_filters_by_tag_and_author(alice_client, article, alice, bob):
     assert "shameful waste</mark>" in html and "opened in 2019</mark>" not in html
 
 
-def _many(article, author, n):
-    from annotator import services
-
-    positions = [i for i in range(0, len(article.text) - 4) if article.text[i : i + 4].strip()]
-    return [
-        services.annotation_create(
-            article=article,
-            author=author,
-            start=positions[i % len(positions)],
-            end=positions[i % len(positions)] + 4,
-            tag="fact",
-        )
-        for i in range(n)
-    ]
-
-
 def test_the_sidebar_lists_a_page_and_loads_more(alice_client, article, alice):
-    made = _many(article, alice, 130)
+    made = factories.annotate_many(article, alice, 130)
     html = alice_client.get(article.get_absolute_url()).content.decode()
     assert html.count('class="ann-item"') == 100
     assert "Show more (30 left)" in html
@@ -186,21 +170,11 @@ def _reader_queries(client, article):
 
 
 def test_reader_queries_do_not_grow_with_annotations(alice_client, article, alice, bob):
-    words = [(m, m + 4) for m in range(0, len(article.text) - 4, 3)]
-    for i in range(10):
-        start, end = words[i]
-        factories.annotate(article, alice, article.text[start:end] or "x", "fact")
+    factories.annotate_many(article, alice, 10)
     few = _reader_queries(alice_client, article)
-    from annotator import services
-
-    for i in range(1000):
-        start, end = words[i % len(words)]
-        if not article.text[start:end].strip():
-            continue
-        services.annotation_create(
-            article=article, author=bob if i % 2 else alice, start=start, end=end, tag="fact"
-        )
-    assert Annotation.objects.count() > 900
+    factories.annotate_many(article, alice, 500)
+    factories.annotate_many(article, bob, 500, "opinion")
+    assert Annotation.objects.count() == 1010
     many = _reader_queries(alice_client, article)
     assert few == many
     assert many <= 8
