@@ -113,6 +113,18 @@ def batched(*, actor=None, reason: str = "import") -> Iterator[None]:
         record("article.changed", article_id=article_id, actor=actor, payload={"reason": reason})
 
 
+def as_json(event: Event) -> dict:
+    """An event as the stream sends it (and as a write's response returns it)."""
+    actor = event.actor.username if event.actor_id else None
+    return {
+        "id": event.pk,
+        "kind": event.kind,
+        "actor": actor,
+        "at": event.created.isoformat(),
+        "data": event.payload,
+    }
+
+
 # Payloads -----------------------------------------------------------------------------
 
 

@@ -106,7 +106,8 @@ class Annotation(models.Model):
     modified = models.DateTimeField(auto_now=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
     # The client's Idempotency-Key of the request that created it: a retry gets this one.
-    idempotency_key = models.CharField(
+    # NULL rather than "": rows without a key never collide in the unique constraint.
+    idempotency_key = models.CharField(  # noqa: DJ001
         max_length=IDEMPOTENCY_KEY_MAX_LENGTH, null=True, blank=True, editable=False
     )
 

@@ -4,12 +4,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from annotator.views import articles, auth, discussion, history, people, reader, review
+from annotator.views import articles, auth, discussion, history, live, people, reader, review
 
 article_urls = [
     path("", reader.article_detail, name="article_detail"),
     path("annotations/", reader.annotation_create, name="annotation_create"),
     path("history/", history.article_history, name="article_history"),
+    path("presence/", live.presence, name="article_presence"),
 ]
 
 annotation_urls = [
@@ -39,6 +40,12 @@ page_urls = [
     path("people/<str:username>/", people.person_detail, name="person_detail"),
 ]
 
+# Under annotator.asgi.STREAM_PREFIX: production serves these on the ASGI handler.
+stream_urls = [
+    path("articles/<slug:slug>/", live.article_stream, name="article_stream"),
+    path("me/", live.my_stream, name="my_stream"),
+]
+
 urlpatterns = [
     # First: "articles/new/" would otherwise be read as an article's slug.
     path("", include("articles.urls")),
@@ -47,4 +54,5 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("annotator.api.urls")),
+    path("stream/", include((stream_urls, "stream"))),
 ]

@@ -124,7 +124,7 @@ def annotation_create(
         idempotency_key=idempotency_key or None,
     )
     _save(annotation, author)
-    events.annotation_changed("annotation.created", annotation, author)
+    annotation.event = events.annotation_changed("annotation.created", annotation, author)
     return annotation
 
 
@@ -170,7 +170,7 @@ def annotation_update(*, annotation: Annotation, actor, version=None, **changes)
     was_tag = current.tag.key
     _apply_changes(current, changes)
     _save(current, actor, "changed")
-    events.annotation_changed("annotation.changed", current, actor, was_tag=was_tag)
+    current.event = events.annotation_changed("annotation.changed", current, actor, was_tag=was_tag)
     return current
 
 
@@ -187,7 +187,7 @@ def annotation_moderate(*, annotation: Annotation, actor, **changes) -> Annotati
     was_tag = current.tag.key
     _apply_changes(current, changes)
     _save(current, actor, "changed in admin")
-    events.annotation_changed("annotation.changed", current, actor, was_tag=was_tag)
+    current.event = events.annotation_changed("annotation.changed", current, actor, was_tag=was_tag)
     return current
 
 
@@ -201,7 +201,7 @@ def annotation_delete(*, annotation: Annotation, actor, version=None) -> Annotat
     current.deleted_at = timezone.now()
     current.version += 1
     _save(current, actor, "deleted")
-    events.annotation_changed("annotation.deleted", current, actor)
+    current.event = events.annotation_changed("annotation.deleted", current, actor)
     return current
 
 
@@ -238,7 +238,7 @@ def annotation_restore(*, annotation: Annotation, actor, revision=None, version=
     current.version += 1
     _save(current, actor, reason)
     kind = "annotation.restored" if was_deleted else "annotation.changed"
-    events.annotation_changed(kind, current, actor, was_tag=was_tag)
+    current.event = events.annotation_changed(kind, current, actor, was_tag=was_tag)
     return current
 
 

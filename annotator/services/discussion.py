@@ -57,7 +57,7 @@ def comment_create(*, annotation: Annotation, author, body: str, parent=None) ->
             parent = parent.parent
     comment = _save(Comment(annotation=annotation, author=author, body=body, parent=parent), author)
     mentioned = _add_mentions(comment, author)
-    events.comment_changed("comment.created", comment, author)
+    comment.event = events.comment_changed("comment.created", comment, author)
     events.badge_changed(m.user_id for m in mentioned)
     return comment
 
@@ -87,7 +87,7 @@ def comment_update(*, comment: Comment, actor, body: str) -> Comment:
     current.edited_at = timezone.now()
     _save(current, actor, "edited")
     mentioned = _add_mentions(current, actor)
-    events.comment_changed("comment.changed", current, actor)
+    current.event = events.comment_changed("comment.changed", current, actor)
     events.badge_changed(m.user_id for m in mentioned)
     return current
 
@@ -101,7 +101,7 @@ def comment_delete(*, comment: Comment, actor) -> Comment:
     current = _lock_comment(comment, actor)
     current.deleted_at = timezone.now()
     _save(current, actor, "deleted")
-    events.comment_changed("comment.deleted", current, actor)
+    current.event = events.comment_changed("comment.deleted", current, actor)
     return current
 
 
@@ -120,7 +120,7 @@ def comment_restore(*, comment: Comment, actor) -> Comment:
         raise ValidationError("This comment is not deleted.", code="not_deleted")
     current.deleted_at = None
     _save(current, actor, "restored")
-    events.comment_changed("comment.restored", current, actor)
+    current.event = events.comment_changed("comment.restored", current, actor)
     return current
 
 

@@ -58,5 +58,7 @@ def review_set(
         review._change_reason = "changed"
         kind = "review.changed"
     review.save()
-    events.review_changed(kind, review, reviewer, was_verdict=was_verdict, was_status=was_status)
+    review.event = events.review_changed(
+        kind, review, reviewer, was_verdict=was_verdict, was_status=was_status
+    )
     return review
