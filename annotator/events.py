@@ -23,7 +23,10 @@ import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from datetime import timedelta
+
 from django.db import connection, transaction
+from django.utils import timezone
 
 from annotator.models import Annotation, Comment, Event, Review
 
@@ -123,6 +126,14 @@ def as_json(event: Event) -> dict:
         "at": event.created.isoformat(),
         "data": event.payload,
     }
+
+
+def prune(*, keep_days: int = 7) -> int:
+    """Delete events older than `keep_days` days; returns how many. A reader that was
+    away longer is told to reload (annotator.live.catch_up) instead of replaying."""
+    cutoff = timezone.now() - timedelta(days=keep_days)
+    deleted, _ = Event.objects.filter(created__lt=cutoff).delete()
+    return deleted
 
 
 # Payloads -----------------------------------------------------------------------------

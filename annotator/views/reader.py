@@ -37,7 +37,7 @@ def _error(request, back, error, *, status: int = 400, code: str = "", **extra):
     """A sentence for the person: JSON for the page's script, else a message and a
     redirect to `back`."""
     text = message_of(error) if isinstance(error, ValidationError) else str(error)
-    if _wants_json(request):
+    if _wants_json(request) or request.htmx:
         if not code and isinstance(error, ValidationError):
             code = _code_of(error)
         return JsonResponse({"detail": text, "code": code or "invalid", **extra}, status=status)

@@ -16,7 +16,10 @@
 
   if (document.getElementById("reader") || !link.dataset.stream || !window.EventSource) return;
   const source = new EventSource(link.dataset.stream);
-  source.addEventListener("hello", (e) => show(JSON.parse(e.data).unread));
+  source.addEventListener("hello", (e) => {
+    link.dataset.live = "1";
+    show(JSON.parse(e.data).unread);
+  });
   source.addEventListener("badge", (e) => show(JSON.parse(e.data).unread));
   window.addEventListener("pagehide", () => source.close());
 })();

@@ -134,7 +134,12 @@
   const escapeHtml = (s) =>
     s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;" })[c]);
 
+  // A highlight not yet confirmed by the server is a <span data-pending>, so nothing
+  // mistakes it for a saved annotation; the confirmed one replaces it.
+  const element = (span) => (span.id < 0 ? "span" : "mark");
+
   function openStart(span, extra) {
+    if (span.id < 0) return `<span class="hl tag-${span.tag}${extra}" data-pending="">`;
     const status = span.status === "accepted" || span.status === "disputed" ? ` data-status="${span.status}"` : "";
     return `<mark class="hl tag-${span.tag}${extra}" data-annotation-id="${span.id}"${status}>`;
   }
@@ -155,11 +160,12 @@
     let previous = null;
     let runStart = null;
     let runClasses = "";
+    let runElement = "mark";
     const slice = (a, b) => escapeHtml(text.slice(a - bStart, b - bStart).join(""));
     const flush = (until) => {
       if (runStart === null) return;
       const chunk = slice(runStart, until);
-      out.push(runClasses ? `<mark${runClasses}>${chunk}</mark>` : chunk);
+      out.push(runClasses ? `<${runElement}${runClasses}>${chunk}</${runElement}>` : chunk);
       runStart = null;
     };
     for (let k = 0; k + 1 < sorted.length; k++) {
@@ -182,12 +188,12 @@
         previous = null;
         starting.sort((a, b) => (b.end - b.start) - (a.end - a.start) || a.id - b.id);
         let html = starting.map((s) => openStart(s, s === inner ? overlap : "")).join("");
-        let closing = starting.length;
+        const closing = starting.map((s) => `</${element(s)}>`).reverse();
         if (inner && !starting.includes(inner)) {
-          html += `<mark class="hl tag-${inner.tag}${overlap}">`;
-          closing += 1;
+          html += `<${element(inner)} class="hl tag-${inner.tag}${overlap}">`;
+          closing.unshift(`</${element(inner)}>`);
         }
-        out.push(html + slice(lo, hi) + "</mark>".repeat(closing));
+        out.push(html + slice(lo, hi) + closing.join(""));
         continue;
       }
       const classes = inner ? ` class="hl tag-${inner.tag}${overlap}"` : "";
@@ -195,6 +201,7 @@
       flush(lo);
       runStart = lo;
       runClasses = classes;
+      runElement = inner ? element(inner) : "mark";
       previous = inner;
     }
     flush(bEnd);
@@ -429,7 +436,10 @@
   }
 
   // Writes: JSON in, the change out ----------------------------------------------------
-  async function send(url, body, headers = {}) {
+  async function send(url, data, headers = {}) {
+    // URL-encoded rather than multipart, which would turn the newlines of a quote that
+    // spans paragraphs into CRLF, and the quote would no longer match the article.
+    const body = new URLSearchParams(data);
     const response = await fetch(url, {
       method: "POST",
       body,
@@ -564,14 +574,19 @@
     setSaving(false);
     if (!result.ok) {
       repaint([[temp.start, temp.end]]);
+      if (current !== found) openPicker(found);
       showError(errorEl, result.json.detail || "The annotation was not saved.");
       return;
     }
     applyEvent(result.json.event, { own: true });
-    closePicker();
-    const sel = window.getSelection();
-    if (sel) sel.removeAllRanges();
-    afterKeyboardSave();
+    repaint([[temp.start, temp.end]]); // the stream's echo may have come first
+    // Close the picker unless the person has meanwhile selected something else.
+    if (current === found) {
+      closePicker();
+      const sel = window.getSelection();
+      if (sel) sel.removeAllRanges();
+      afterKeyboardSave();
+    }
   }
 
   async function agreeWith(id) {
@@ -983,6 +998,7 @@
       fetch(reader.dataset.presenceUrl, { method: "POST", body, headers: { "X-CSRFToken": csrf() }, credentials: "same-origin" });
     },
     applyEvent,
+    repaintAll: () => repaint([[0, codePoints.length + 1]]),
   };
 
   document.body.addEventListener("htmx:afterSwap", (event) => {

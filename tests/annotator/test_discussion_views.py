@@ -175,7 +175,8 @@ def test_mentions_list_unread_count_and_mark_read(client, annotation, alice, bob
     assert response["Location"] == thread_url(annotation) + f"#comment-{comment.pk}"
     mention.refresh_from_db()
     assert mention.is_read
-    assert "badge--alert" not in client.get(reverse("annotator:mention_list")).content.decode()
+    html = client.get(reverse("annotator:mention_list")).content.decode()
+    assert 'badge--alert" hidden><span data-unread>0</span>' in html
 
 
 def test_someone_elses_mention_cannot_be_marked(client, annotation, alice, bob, carol):
