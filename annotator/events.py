@@ -22,7 +22,6 @@ import contextvars
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-
 from datetime import timedelta
 
 from django.db import connection, transaction

@@ -121,7 +121,9 @@ def _check_live_delivery_and_resume(base_url, client, article, alice, bob):
         assert kinds == ["comment.created", "annotation.changed"]
 
 
-def test_wsgi_stream_delivers_committed_changes_and_resumes(live_server, client, article, alice, bob):
+def test_wsgi_stream_delivers_committed_changes_and_resumes(
+    live_server, client, article, alice, bob
+):
     _check_live_delivery_and_resume(live_server.url, client, article, alice, bob)
 
 

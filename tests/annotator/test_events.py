@@ -1,6 +1,7 @@
 """The change feed: what each write records, in its transaction, and what a reader
 that reconnects gets back."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -50,9 +51,7 @@ def test_annotation_writes_record_their_changes_with_what_a_reader_needs(article
     assert restored.payload["version"] == 4
 
 
-def test_comments_and_verdicts_carry_counts_and_status_before_and_after(
-    article, alice, bob, carol
-):
+def test_comments_and_verdicts_carry_counts_and_status_before_and_after(article, alice, bob, carol):
     a = factories.annotate(article, alice, "shameful waste", "opinion")
     first = services.comment_create(annotation=a, author=bob, body="Why? @alice")
     services.comment_create(annotation=a, author=carol, body="Agreed")
@@ -93,8 +92,7 @@ def test_a_refused_write_records_no_event(article, alice, bob):
 
 def test_an_import_sends_one_article_changed_event_not_one_per_row(article, alice):
     lines = "\n".join(
-        '{"text": %s, "label": [[%d, %d, "fact"]]}'
-        % (__import__("json").dumps(article.text), start, start + 4)
+        json.dumps({"text": article.text, "label": [[start, start + 4, "fact"]]})
         for start in (0, 10, 20)
     )
     result = formats.import_records(formats.parse("doccano", lines), actor=alice)
@@ -197,9 +195,7 @@ def test_a_reader_resumes_from_the_last_event_it_saw(tags, alice):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_reader_too_far_behind_or_behind_a_prune_is_told_to_reload(
-    tags, alice, monkeypatch
-):
+def test_a_reader_too_far_behind_or_behind_a_prune_is_told_to_reload(tags, alice, monkeypatch):
     article = factories.make_article(created_by=alice)
     factories.annotate_many(article, alice, 4)
     first = Event.objects.order_by("id").first().pk

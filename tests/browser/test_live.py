@@ -88,7 +88,9 @@ def test_a_double_press_and_a_double_click_make_one_annotation(
     expect(page.locator(".ann-list > .ann-item")).to_have_count(2)
 
 
-def test_agree_instead_of_copying_someone_elses_tag(page, live_server, sign_in, article, alice, bob):
+def test_agree_instead_of_copying_someone_elses_tag(
+    page, live_server, sign_in, article, alice, bob
+):
     theirs = factories.annotate(article, bob, "shameful waste", "opinion")
     sign_in(alice)
     _open(page, live_server, article)
@@ -225,4 +227,3 @@ def test_the_unread_badge_counts_a_new_mention_without_reload(
     services.comment_create(annotation=a, author=bob, body="What do you think, @alice?")
     expect(badge).to_be_visible()
     expect(badge.locator("[data-unread]")).to_have_text("1")
-
