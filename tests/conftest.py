@@ -26,6 +26,16 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
             test["NAME"] = f"{test.get('NAME') or 'test_' + db['NAME']}_{os.getpid()}"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _live_hub(django_db_setup, django_db_blocker):
+    """Stop the live hub (its streams and its LISTEN connection) before the test
+    database is dropped, which PostgreSQL refuses while a connection is open."""
+    yield
+    from annotator import live
+
+    live.shutdown()
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings):
     # Fast hashing; static files without collectstatic; cookies over plain http.

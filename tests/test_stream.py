@@ -161,7 +161,9 @@ def test_asgi_stream_ends_its_subscription_when_the_client_goes(
     cookies = _cookie(client, alice)
     hub = live.hub()
     with _follow(f"{asgi_server}/stream/articles/{article.slug}/", cookies) as response:
-        Stream(response).until(lambda f: f.get("event") == "hello")
+        # Kept in a name: a dropped iterator would close the response at once.
+        stream = Stream(response)
+        stream.until(lambda f: f.get("event") == "hello")
         assert [s.reader.username for s in hub.subscribers(article.pk)] == ["alice"]
     deadline = time.monotonic() + 5
     while hub.subscribers(article.pk) and time.monotonic() < deadline:
@@ -184,7 +186,8 @@ def test_presence_shows_who_else_reads_and_typing(
         stream = Stream(mine)
         stream.until(lambda f: f.get("event") == "hello")
         with _follow(url, bob_cookies) as theirs:
-            Stream(theirs).until(lambda f: f.get("event") == "hello")
+            bobs = Stream(theirs)
+            bobs.until(lambda f: f.get("event") == "hello")
             stream.until(lambda f: f.get("event") == "presence" and _names(f) == ["alice", "bob"])
             typing = client.post(f"/articles/{article.slug}/presence/", {"typing": a.pk})
             assert typing.status_code == 204
