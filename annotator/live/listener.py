@@ -29,8 +29,9 @@ WAIT_SECONDS = 0.5  # how often the thread looks at its outbox, presence and sto
 
 
 class PostgresBackend:
-    def __init__(self, hub, deliver_ids, resync):
+    def __init__(self, hub, deliver_ids, resync, params: dict | None = None):
         self.hub = hub
+        self._given_params = params
         self._deliver_ids = deliver_ids
         self._resync = resync
         self._outbox: queue.SimpleQueue = queue.SimpleQueue()
@@ -67,6 +68,8 @@ class PostgresBackend:
         self._outbox.put(json.dumps(message, separators=(",", ":")))
 
     def _params(self) -> dict:
+        if self._given_params is not None:
+            return {**self._given_params, "autocommit": True, "connect_timeout": 5}
         params = connections["default"].get_connection_params()
         for name in ("cursor_factory", "context", "prepare_threshold"):
             params.pop(name, None)
