@@ -67,7 +67,11 @@ def _open_start(span: Span, extra: str = "") -> str:
 
 def render_block(text: str, block: Block, spans: Sequence[Span]) -> str:
     """One paragraph's inner HTML. `spans` are those overlapping the block, sorted by
-    start; a span that began before the block continues without a start wrapper."""
+    start; a span that began before the block continues without a start wrapper.
+
+    The block is cut into runs: a new run begins where an annotation starts or where the
+    innermost covering annotation changes, and goes on otherwise, so a highlight costs
+    about one element whatever the annotations around it do."""
     points = {block.start, block.end}
     for s in spans:
         if block.start < s.start < block.end:
@@ -78,19 +82,26 @@ def render_block(text: str, block: Block, spans: Sequence[Span]) -> str:
     heap: list[tuple[int, int, Span]] = []  # (length, -id, span): shortest, newest first
     out = []
     index = 0
-    previous = None  # innermost span of the previous piece, to merge continuations
-    run_start = None
-    run_classes = ""
+    run = None  # (start, starting spans, innermost span, overlap class)
 
     def flush(until: int) -> None:
-        nonlocal run_start
-        if run_start is None:
+        if run is None:
             return
-        chunk = escape(text[run_start:until])
-        out.append(f"<mark{run_classes}>{chunk}</mark>" if run_classes else chunk)
-        run_start = None
+        lo, starting, inner, overlap = run
+        chunk = escape(text[lo:until])
+        if starting:
+            html = "".join(_open_start(s, overlap if s is inner else "") for s in starting)
+            closing = len(starting)
+            if inner is not None and inner not in starting:
+                html += f'<mark class="hl tag-{inner.tag}{overlap}">'
+                closing += 1
+            out.append(html + chunk + "</mark>" * closing)
+        elif inner is not None:
+            out.append(f'<mark class="hl tag-{inner.tag}">{chunk}</mark>')
+        else:
+            out.append(chunk)
 
-    for lo, hi in zip(points, points[1:], strict=False):
+    for lo in points[:-1]:
         starting = []
         while index < len(spans) and spans[index].start <= lo:
             s = spans[index]
@@ -102,26 +113,11 @@ def render_block(text: str, block: Block, spans: Sequence[Span]) -> str:
         while heap and heap[0][2].end <= lo:
             heapq.heappop(heap)
         inner = heap[0][2] if heap else None
-        several = inner is not None and _several(heap, lo)
-        if starting:
+        if starting or run is None or inner is not run[2]:
             flush(lo)
-            previous = None
             starting.sort(key=lambda s: (s.start - s.end, s.id))  # longest outside
-            overlap = " hl-overlap" if several else ""
-            html = "".join(_open_start(s, overlap if s is inner else "") for s in starting)
-            if inner is not None and inner not in starting:
-                html += f'<mark class="hl tag-{inner.tag}{overlap}">'
-                closing = len(starting) + 1
-            else:
-                closing = len(starting)
-            out.append(html + escape(text[lo:hi]) + "</mark>" * closing)
-            continue
-        overlap = " hl-overlap" if several else ""
-        classes = f' class="hl tag-{inner.tag}{overlap}"' if inner else ""
-        if run_start is not None and inner is previous and classes == run_classes:
-            continue  # the same innermost annotation goes on: one piece
-        flush(lo)
-        run_start, run_classes, previous = lo, classes, inner
+            overlap = " hl-overlap" if starting and _several(heap, lo) else ""
+            run = (lo, starting, inner, overlap)
     flush(block.end)
     return "".join(out)
 

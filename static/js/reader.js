@@ -15,13 +15,24 @@
 
   const picker = document.getElementById("picker");
   const chooser = document.getElementById("chooser");
-  if (!picker || !document.getElementById("article-source")) return;
+  if (!picker || !document.getElementById("article-text")) return;
   const form = document.getElementById("picker-form");
   const quoteEl = document.getElementById("picker-quote");
   const errorEl = document.getElementById("picker-error");
   const agreeEl = document.getElementById("picker-agree");
   const csrf = () => form.querySelector("[name=csrfmiddlewaretoken]").value;
-  const codePoints = Array.from(JSON.parse(document.getElementById("article-source").textContent));
+  // The article's text, in code points, read back from the page: paragraphs hold their
+  // characters, section breaks keep theirs in data-text, and only newlines lie between.
+  function articleText() {
+    const chars = [];
+    for (const el of document.querySelectorAll("#article-text > [data-start]")) {
+      const start = Number(el.dataset.start);
+      while (chars.length < start) chars.push("\n");
+      chars.push(...Array.from(el.tagName === "HR" ? el.dataset.text || "" : el.textContent));
+    }
+    return chars;
+  }
+  const codePoints = articleText();
   const cpLength = (s) => Array.from(s).length;
   const isSpace = (ch) => /\s/u.test(ch);
   const STATUS_SIGN = { pending: "○", accepted: "✓", disputed: "⚑" };
@@ -36,9 +47,12 @@
     reader = document.getElementById("reader");
     const raw = JSON.parse(document.getElementById("reader-data").textContent);
     const rows = new Map();
-    for (const [id, start, end, tag, author, status, reviewed] of raw.rows) {
+    let start = 0;
+    for (let i = 0; i < raw.rows.length; i += 7) {
+      const [id, delta, length, tag, author, status, reviewed] = raw.rows.slice(i, i + 7);
+      start += delta;
       rows.set(id, {
-        id, start, end,
+        id, start, end: start + length,
         tag: raw.tags[tag],
         author: raw.authors[author],
         status: raw.statuses[status],
@@ -157,20 +171,28 @@
     const out = [];
     let active = [];
     let index = 0;
-    let previous = null;
-    let runStart = null;
-    let runClasses = "";
-    let runElement = "mark";
+    let run = null; // {lo, starting, inner, overlap}
     const slice = (a, b) => escapeHtml(text.slice(a - bStart, b - bStart).join(""));
     const flush = (until) => {
-      if (runStart === null) return;
-      const chunk = slice(runStart, until);
-      out.push(runClasses ? `<${runElement}${runClasses}>${chunk}</${runElement}>` : chunk);
-      runStart = null;
+      if (!run) return;
+      const chunk = slice(run.lo, until);
+      const { starting, inner, overlap } = run;
+      if (starting.length) {
+        let html = starting.map((s) => openStart(s, s === inner ? overlap : "")).join("");
+        const closing = starting.map((s) => `</${element(s)}>`).reverse();
+        if (inner && !starting.includes(inner)) {
+          html += `<${element(inner)} class="hl tag-${inner.tag}${overlap}">`;
+          closing.unshift(`</${element(inner)}>`);
+        }
+        out.push(html + chunk + closing.join(""));
+      } else if (inner) {
+        out.push(`<${element(inner)} class="hl tag-${inner.tag}">${chunk}</${element(inner)}>`);
+      } else {
+        out.push(chunk);
+      }
     };
     for (let k = 0; k + 1 < sorted.length; k++) {
       const lo = sorted[k];
-      const hi = sorted[k + 1];
       const starting = [];
       while (index < spans.length && spans[index].start <= lo) {
         const s = spans[index++];
@@ -182,27 +204,12 @@
       active = active.filter((s) => s.end > lo);
       active.sort(innerOrder);
       const inner = active.length ? active[0] : null;
-      const overlap = active.length > 1 ? " hl-overlap" : "";
-      if (starting.length) {
+      if (starting.length || !run || inner !== run.inner) {
         flush(lo);
-        previous = null;
         starting.sort((a, b) => (b.end - b.start) - (a.end - a.start) || a.id - b.id);
-        let html = starting.map((s) => openStart(s, s === inner ? overlap : "")).join("");
-        const closing = starting.map((s) => `</${element(s)}>`).reverse();
-        if (inner && !starting.includes(inner)) {
-          html += `<${element(inner)} class="hl tag-${inner.tag}${overlap}">`;
-          closing.unshift(`</${element(inner)}>`);
-        }
-        out.push(html + slice(lo, hi) + closing.join(""));
-        continue;
+        const overlap = starting.length && active.length > 1 ? " hl-overlap" : "";
+        run = { lo, starting, inner, overlap };
       }
-      const classes = inner ? ` class="hl tag-${inner.tag}${overlap}"` : "";
-      if (runStart !== null && inner === previous && classes === runClasses) continue;
-      flush(lo);
-      runStart = lo;
-      runClasses = classes;
-      runElement = inner ? element(inner) : "mark";
-      previous = inner;
     }
     flush(bEnd);
     return out.join("");
@@ -267,9 +274,8 @@
   }
 
   function fillItem(li, a) {
-    const key = `${a.start}-${a.end}-${a.id}`;
     li.id = `ann-${a.id}`;
-    Object.assign(li.dataset, { id: a.id, key, author: a.author, status: a.status, version: a.version });
+    Object.assign(li.dataset, { id: a.id, status: a.status });
     li.querySelector(".ann-item__jump").dataset.jump = a.id;
     const chip = li.querySelector(".ann-item__jump .tag-chip");
     chip.className = `tag-chip tag-${a.tag}`;
@@ -288,7 +294,6 @@
     thread.href = reader.dataset.threadUrl.replace("/0/", `/${a.id}/`);
     thread.dataset.threadOpen = a.id;
     setCommentCount(li, a.comments);
-    li.querySelector(".ann-item__edit").id = `ann-edit-${a.id}`;
   }
 
   function setCommentCount(li, n) {
@@ -308,7 +313,11 @@
     return li;
   }
 
-  const keyOf = (el) => el.dataset.key.split("-").map(Number);
+  // An item's place in text order, from the reader data (or the item's own event).
+  const keyOf = (el) => {
+    const row = state.rows.get(Number(el.dataset.id));
+    return row ? [row.start, row.end, row.id] : [Infinity, Infinity, Number(el.dataset.id)];
+  };
   const before = (x, y) => x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
 
   // Put annotation `a` in the sidebar, in text order, if it falls in the loaded part.
@@ -748,7 +757,15 @@
     const edit = event.target.closest("[data-edit]");
     if (edit && window.htmx) {
       event.preventDefault();
-      window.htmx.ajax("GET", edit.href, { target: `#ann-edit-${edit.dataset.edit}`, swap: "innerHTML" });
+      const li = edit.closest(".ann-item");
+      let box = li.querySelector(".ann-item__edit");
+      if (!box) {
+        box = document.createElement("div");
+        box.className = "ann-item__edit";
+        box.id = `ann-edit-${edit.dataset.edit}`;
+        li.appendChild(box);
+      }
+      window.htmx.ajax("GET", edit.href, { target: box, swap: "innerHTML" });
       return;
     }
     const cancel = event.target.closest("[data-cancel-edit]");
@@ -940,7 +957,12 @@
     });
     if (t.annotation) {
       const li = document.getElementById(`ann-${t.annotation}`);
-      const el = li && li.querySelector(".ann-item__typing");
+      let el = li && li.querySelector(".ann-item__typing");
+      if (li && !el) {
+        el = document.createElement("span");
+        el.className = "ann-item__typing muted";
+        li.querySelector(".ann-item__discuss").append(" ", el);
+      }
       if (el) {
         el.dataset.username = key;
         el.textContent = `${key} is typing…`;
