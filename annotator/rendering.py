@@ -21,8 +21,8 @@ browser test holds the two to the same output.
 import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
+from html import escape  # what django.utils.html.escape does, without its wrappers
 
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 # Status markers the highlight shows (pending shows none).
@@ -65,9 +65,11 @@ def _open_start(span: Span, extra: str = "") -> str:
     return f'<mark class="hl tag-{span.tag}{extra}" data-annotation-id="{span.id}"{status}>'
 
 
-def render_block(text: str, block: Block, spans: Sequence[Span]) -> str:
+def render_block(text: str, block: Block, spans: Sequence[Span], previous_end: int = 0) -> str:
     """One paragraph's inner HTML. `spans` are those overlapping the block, sorted by
-    start; a span that began before the block continues without a start wrapper.
+    start. A span that began in an earlier paragraph (before `previous_end`, where the
+    previous paragraph ends) continues without a start wrapper; one that began in the
+    white space between paragraphs gets its start wrapper here.
 
     The block is cut into runs: a new run begins where an annotation starts or where the
     innermost covering annotation changes, and goes on otherwise, so a highlight costs
@@ -108,7 +110,7 @@ def render_block(text: str, block: Block, spans: Sequence[Span]) -> str:
             index += 1
             if s.end > lo:
                 heapq.heappush(heap, (s.end - s.start, -s.id, s))
-                if s.start == lo:
+                if s.start == lo or (lo == block.start and s.start >= previous_end):
                     starting.append(s)
         while heap and heap[0][2].end <= lo:
             heapq.heappop(heap)
@@ -138,6 +140,7 @@ def render_text(text: str, spans: Sequence[Span]) -> SafeString:
     out = []
     active: list[Span] = []
     cursor = 0
+    previous_end = 0
     for block in blocks(text):
         if block.kind == "break":
             raw = escape(text[block.start : block.end])
@@ -150,6 +153,7 @@ def render_text(text: str, spans: Sequence[Span]) -> SafeString:
             cursor += 1
         active.sort(key=lambda s: (s.start, s.end, s.id))
         out.append(f'<p class="para" data-start="{block.start}">')
-        out.append(render_block(text, block, active))
+        out.append(render_block(text, block, active, previous_end))
         out.append("</p>")
+        previous_end = block.end
     return mark_safe("".join(out))  # noqa: S308 - every piece of text above is escaped

@@ -150,7 +150,8 @@ def main() -> None:
     )
     for size in sizes:
         with tempfile.TemporaryDirectory() as tmp:
-            urls = [f"sqlite:///{tmp}/bench.sqlite3"]
+            # BENCH_ONLY_PG=1: PostgreSQL only (production's database).
+            urls = [] if os.environ.get("BENCH_ONLY_PG") else [f"sqlite:///{tmp}/bench.sqlite3"]
             pg = postgres_url()
             if pg:
                 urls.append(pg)

@@ -161,7 +161,9 @@
   // Shortest first, then newest: the annotation whose colour a piece shows.
   const innerOrder = (a, b) => (a.end - a.start) - (b.end - b.start) || b.id - a.id;
 
-  function renderBlock(text, bStart, bEnd, spans) {
+  // prevEnd: where the previous paragraph ends. A span that began before it continues
+  // here; one that began in the white space between paragraphs starts here.
+  function renderBlock(text, bStart, bEnd, spans, prevEnd) {
     const points = new Set([bStart, bEnd]);
     for (const s of spans) {
       if (bStart < s.start && s.start < bEnd) points.add(s.start);
@@ -198,7 +200,7 @@
         const s = spans[index++];
         if (s.end > lo) {
           active.push(s);
-          if (s.start === lo) starting.push(s);
+          if (s.start === lo || (lo === bStart && s.start >= prevEnd)) starting.push(s);
         }
       }
       active = active.filter((s) => s.end > lo);
@@ -224,15 +226,17 @@
   // Repaint the paragraphs that [start, end) touches (several ranges at once).
   function repaint(ranges) {
     const spans = visibleSpans();
+    let prevEnd = 0;
     for (const p of document.querySelectorAll("#article-text > p[data-start]")) {
       const bStart = Number(p.dataset.start);
       const text = Array.from(p.textContent);
       const bEnd = bStart + text.length;
-      if (!ranges.some(([s, e]) => s < bEnd && e > bStart)) continue;
-      const inBlock = spans.filter((s) => s.start < bEnd && s.end > bStart);
-      const wasActive = activeId;
-      p.innerHTML = renderBlock(text, bStart, bEnd, inBlock);
-      if (wasActive !== null) markActive(wasActive);
+      if (ranges.some(([s, e]) => s < bEnd && e > bStart)) {
+        const inBlock = spans.filter((s) => s.start < bEnd && s.end > bStart);
+        p.innerHTML = renderBlock(text, bStart, bEnd, inBlock, prevEnd);
+        if (activeId !== null) markActive(activeId);
+      }
+      prevEnd = bEnd;
     }
   }
 

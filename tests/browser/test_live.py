@@ -170,7 +170,9 @@ def test_the_page_draws_highlights_exactly_as_the_server_does(
     )
     article = factories.make_article(created_by=alice, title="Overlaps", text=text)
     people = [alice, bob, carol]
-    spans = [(0, 13), (4, 13), (4, 9), (8, 30), (0, 60), (20, 25), (52, 80), (60, 66), (60, 66)]
+    # Nested, crossing, identical, across paragraphs, and starting between paragraphs.
+    spans = [(0, 13), (4, 13), (4, 9), (8, 30), (0, 60), (20, 25), (52, 80), (60, 66), (60, 66),
+             (50, 58), (99, 104)]  # fmt: skip
     for n, (start, end) in enumerate(spans):
         services.annotation_create(
             article=article, author=people[n % 3], start=start, end=end,
