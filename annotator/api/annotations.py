@@ -60,16 +60,16 @@ class ArticleAnnotationViewSet(ContentLengthLimit, mixins.ListModelMixin, viewse
                 str,
                 OpenApiParameter.HEADER,
                 description="Up to 64 visible ASCII characters (a UUID). A retry with the "
-                "same key gets the annotation the first request made (200) instead of a "
-                "copy; the same key for another span or tag is a 400.",
+                "same key gets the annotation the first request made instead of a copy; "
+                "the same key for another span or tag is a 400.",
             )
         ],
         responses={
-            201: serializers.AnnotationSerializer,
-            200: OpenApiResponse(
+            201: OpenApiResponse(
                 serializers.AnnotationSerializer,
-                description="A repeat (same Idempotency-Key, or the same span and tag by "
-                "you within seconds): the annotation already made.",
+                description="Created; or, for a repeat (the same Idempotency-Key, or the "
+                "same span and tag by you within 10 s), the same answer again with the "
+                "annotation already made and the header Idempotent-Replayed: true.",
             ),
             409: OpenApiResponse(
                 serializers.ErrorSerializer,
@@ -96,9 +96,9 @@ class ArticleAnnotationViewSet(ContentLengthLimit, mixins.ListModelMixin, viewse
         location = request.build_absolute_uri(f"/api/annotations/{annotation.pk}/")
         headers = {"ETag": annotation.etag, "Location": location}
         if replayed:
+            # The first request's answer again, as idempotent APIs replay it.
             headers["Idempotent-Replayed"] = "true"
-        code = status.HTTP_200_OK if replayed else status.HTTP_201_CREATED
-        return Response(body, status=code, headers=headers)
+        return Response(body, status=status.HTTP_201_CREATED, headers=headers)
 
 
 class AnnotationViewSet(ContentLengthLimit, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -102,15 +102,20 @@ def annotation_create(
                     code="idempotency_key_reused",
                 )
             return _replay(prior)
-    same = Annotation.objects.live().filter(article=article, start=start, end=end, tag=tag_obj)
+    # One query for both rules: mine within the window is a repeat, theirs is a copy.
+    same = list(
+        Annotation.objects.live()
+        .filter(article=article, start=start, end=end, tag=tag_obj)
+        .select_related("author", "tag")
+        .order_by("id")[:20]
+    )
     window = timezone.now() - timedelta(seconds=DUPLICATE_WINDOW_SECONDS)
-    recent = same.filter(author=author, created__gte=window).order_by("-id").first()
-    if recent is not None:
-        return _replay(recent)
-    if not allow_copy:
-        theirs = same.exclude(author=author).select_related("author", "tag").order_by("id")
-        if (existing := theirs.first()) is not None:
-            raise AlreadyTagged(existing)
+    recent = [a for a in same if a.author_id == author.pk and a.created >= window]
+    if recent:
+        return _replay(recent[-1])
+    theirs = [a for a in same if a.author_id != author.pk]
+    if theirs and not allow_copy:
+        raise AlreadyTagged(theirs[0])
     annotation = Annotation(
         article=article,
         author=author,

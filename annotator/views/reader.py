@@ -122,8 +122,7 @@ def annotation_create(request: HtmxHttpRequest, slug: str):
         return _error(request, article, error)
     if not _wants_json(request):
         return redirect(article)
-    replayed = getattr(annotation, "replayed", False)
-    return _delta(annotation, status=200 if replayed else 201, replayed=replayed)
+    return _delta(annotation, status=201, replayed=getattr(annotation, "replayed", False))
 
 
 def _live_annotation(annotation_id: int) -> Annotation:
