@@ -21,6 +21,7 @@ class StaleVersion(ValidationError):
         self.current = annotation
         who = annotation.history.first()
         name = getattr(getattr(who, "history_user", None), "username", "someone")
+        self.changed_by = name
         super().__init__(
             f"This annotation was changed by {name} meanwhile (now version "
             f"{annotation.version}). Reload it and apply your change again.",

@@ -153,7 +153,9 @@ def _merge(annotation: Annotation, base_version: int, mine: dict, message: str) 
     return {
         "message": message,
         "values": merged,
-        "theirs_changed": [f for f in services.EDITABLE_FIELDS if theirs[f] != base[f]],
+        "theirs_kept": [
+            f for f in services.EDITABLE_FIELDS if theirs[f] != base[f] and f not in conflicts
+        ],
         "mine_changed": [f for f in services.EDITABLE_FIELDS if mine[f] != base[f]],
         "conflicts": list(conflicts),
         "tag_conflict": choice.get("tag"),
@@ -187,7 +189,11 @@ def annotation_update(request: HtmxHttpRequest, annotation_id: int):
         # Merge my change with theirs against the version my edit started from; show
         # the result (and any field we both changed) so I can apply it on top.
         mine = {"tag": data["tag"], "note": data["note"].strip()}
-        merge = _merge(error.current, data["version"], mine, message_of(error))
+        message = (
+            f"This annotation was changed by {error.changed_by} meanwhile "
+            f"(now version {error.current.version})."
+        )
+        merge = _merge(error.current, data["version"], mine, message)
         context = {"annotation": error.current, "tags": Tag.objects.all(), "merge": merge}
         html = render_to_string(
             "annotator/annotation_form.html#edit-form", context, request=request
