@@ -11,6 +11,12 @@ from tests import factories  # noqa: E402
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
+# A saved highlight appears once the server confirms it; on a busy 2-core machine that
+# can take longer than Playwright's default 5 s.
+from playwright.sync_api import expect  # noqa: E402
+
+expect.set_options(timeout=15_000)
+
 
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
