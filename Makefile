@@ -51,6 +51,7 @@ check: install
 bench: install
 	$(PY) bench/reader_page.py
 	$(PY) bench/api_load.py
+	$(PY) bench/live_reader.py
 
 clean:
 	rm -rf $(VENV) staticfiles
