@@ -52,6 +52,7 @@ bench: install
 	$(PY) bench/reader_page.py
 	$(PY) bench/agreement_page.py
 	$(PY) bench/api_load.py
+	$(PY) bench/live_reader.py
 
 clean:
 	rm -rf $(VENV) staticfiles

@@ -1,6 +1,7 @@
 import functools
 
 from annotator import models
+from annotator.selectors.discussion import unread_count
 from articles.models import TEXT_MAX_LENGTH
 
 
@@ -13,7 +14,7 @@ def mentions(request) -> dict:
 
     @functools.cache
     def unread_mention_count() -> int:
-        return models.Mention.objects.filter(user=user, is_read=False).count()
+        return unread_count(user.pk)
 
     return {"unread_mention_count": unread_mention_count}
 

@@ -12,6 +12,8 @@ class AnnotationCreateForm(forms.Form):
         error_messages={"required": "Choose a tag: fact, opinion or speculation."}
     )
     note = forms.CharField(required=False)
+    # The page's script sends it as the Idempotency-Key header; a form field works too.
+    idempotency_key = forms.CharField(required=False, strip=False)
 
 
 class AnnotationUpdateForm(forms.Form):

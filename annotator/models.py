@@ -26,6 +26,12 @@ def is_curator(user) -> bool:
     return cached
 
 
+# The same person's identical span and tag within this many seconds is one annotation
+# (a double click, a key pressed twice, a retried request).
+DUPLICATE_WINDOW_SECONDS = 10
+IDEMPOTENCY_KEY_MAX_LENGTH = 64
+
+
 class Tag(models.Model):
     key = models.SlugField(max_length=32, unique=True)
     label = models.CharField(max_length=64)
@@ -196,6 +202,11 @@ class Annotation(models.Model):
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # The client's Idempotency-Key of the request that created it: a retry gets this one.
+    # NULL rather than "": rows without a key never collide in the unique constraint.
+    idempotency_key = models.CharField(  # noqa: DJ001
+        max_length=IDEMPOTENCY_KEY_MAX_LENGTH, null=True, blank=True, editable=False
+    )
 
     objects = AnnotationQuerySet.as_manager()
     history = HistoricalRecords()
@@ -222,6 +233,9 @@ class Annotation(models.Model):
                     )
                 ),
                 name="annotation_settlement_whole",
+            ),
+            models.UniqueConstraint(
+                fields=["author", "idempotency_key"], name="one_annotation_per_idempotency_key"
             ),
         ]
         indexes = [
@@ -408,3 +422,46 @@ class Review(models.Model):
     def is_current(self) -> bool:
         """It judged the annotation's current claim, so it counts for the status."""
         return self.claim_version == self.annotation.claim_version
+
+
+class Event(models.Model):
+    """One committed change, as readers receive it: the change feed (annotator.events).
+
+    Written in the same transaction as the change it names, so it exists if and only if
+    the change does. Its id is the Server-Sent Events id a reader resumes from; within
+    one article, ids are in commit order (annotator.events.record). Not content: it has
+    no history, and `manage.py prune_events` deletes old ones.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    article = models.ForeignKey(
+        "articles.Article", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    # Set for a person's own events (the unread badge), which go to that person only.
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    kind = models.CharField(max_length=40)
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    payload = models.JSONField(default=dict)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["article", "id"], name="event_article_id"),
+            models.Index(fields=["created"], name="event_created"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} #{self.pk}"

@@ -10,6 +10,7 @@ from annotator.views import (
     auth,
     discussion,
     history,
+    live,
     people,
     reader,
     review,
@@ -25,6 +26,7 @@ article_urls = [
         agreement.article_disagreements,
         name="article_disagreements",
     ),
+    path("presence/", live.presence, name="article_presence"),
 ]
 
 annotation_urls = [
@@ -62,6 +64,12 @@ page_urls = [
     path("people/<str:username>/", people.person_detail, name="person_detail"),
 ]
 
+# Under annotator.asgi.STREAM_PREFIX: production serves these on the ASGI handler.
+stream_urls = [
+    path("articles/<slug:slug>/", live.article_stream, name="article_stream"),
+    path("me/", live.my_stream, name="my_stream"),
+]
+
 urlpatterns = [
     # First: "articles/new/" would otherwise be read as an article's slug.
     path("", include("articles.urls")),
@@ -70,4 +78,5 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("annotator.api.urls")),
+    path("stream/", include((stream_urls, "stream"))),
 ]

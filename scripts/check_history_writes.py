@@ -14,6 +14,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("annotator", "articles")
 WRITES = {"update", "bulk_create", "bulk_update", "_raw_delete", "delete"}
+# Logs that are not content and keep no history: the change feed, pruned in bulk.
+NOT_CONTENT = {"Event"}
 QUERYSET_METHODS = {
     "all", "filter", "exclude", "select_related", "prefetch_related", "order_by", "only",
     "defer", "live", "for_article", "annotate", "select_for_update", "using",
@@ -22,9 +24,22 @@ QUERYSET_METHODS = {
 
 def _is_queryset_chain(node: ast.expr) -> bool:
     if isinstance(node, ast.Attribute):
-        return node.attr == "objects" or _is_queryset_chain(node.value)
+        if node.attr == "objects":
+            return not (isinstance(node.value, ast.Name) and node.value.id in NOT_CONTENT)
+        return _is_queryset_chain(node.value)
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-        return node.func.attr in QUERYSET_METHODS
+        return node.func.attr in QUERYSET_METHODS and not _rooted_in_log(node.func.value)
+    return False
+
+
+def _rooted_in_log(node: ast.expr) -> bool:
+    while isinstance(node, ast.Attribute | ast.Call):
+        if isinstance(node, ast.Call):
+            node = node.func
+        elif node.attr == "objects" and isinstance(node.value, ast.Name):
+            return node.value.id in NOT_CONTENT
+        else:
+            node = node.value
     return False
 
 

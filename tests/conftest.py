@@ -11,6 +11,12 @@ from tests import factories  # noqa: E402
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
+# A saved highlight appears once the server confirms it; on a busy 2-core machine that
+# can take longer than Playwright's default 5 s.
+from playwright.sync_api import expect  # noqa: E402
+
+expect.set_options(timeout=15_000)
+
 
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
@@ -24,6 +30,16 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
             test["NAME"] = str(settings.BASE_DIR / f".test-db-{os.getpid()}.sqlite3")
         else:
             test["NAME"] = f"{test.get('NAME') or 'test_' + db['NAME']}_{os.getpid()}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _live_hub(django_db_setup, django_db_blocker):
+    """Stop the live hub (its streams and its LISTEN connection) before the test
+    database is dropped, which PostgreSQL refuses while a connection is open."""
+    yield
+    from annotator import live
+
+    live.shutdown()
 
 
 @pytest.fixture(autouse=True)

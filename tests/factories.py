@@ -58,12 +58,20 @@ def load_seed_article():
 
 
 def annotate(article, author, phrase: str, tag: str = "fact", *, occurrence: int = 0, note=""):
-    """Annotate the `occurrence`-th appearance of `phrase` in the article's text."""
+    """Annotate the `occurrence`-th appearance of `phrase` in the article's text, as an
+    annotator working on their own would: someone else's identical tag is no obstacle
+    (the reader offers "agree instead"; tests of that call the service themselves)."""
     start = -1
     for _ in range(occurrence + 1):
         start = article.text.index(phrase, start + 1)
     return services.annotation_create(
-        article=article, author=author, start=start, end=start + len(phrase), tag=tag, note=note
+        article=article,
+        author=author,
+        start=start,
+        end=start + len(phrase),
+        tag=tag,
+        note=note,
+        allow_copy=True,
     )
 
 
@@ -74,3 +82,29 @@ def make_curator(user):
     user.groups.add(group)
     user.__dict__.pop("_is_curator", None)
     return user
+
+
+def annotate_many(article, author, n: int, tag: str = "fact") -> list:
+    """`n` annotations by `author` on distinct spans of the article that nobody tagged
+    yet (identical spans and tags would be one annotation, or an "agree instead")."""
+    from annotator.models import Annotation
+
+    text = article.text
+    taken = set(Annotation.objects.filter(article=article).values_list("start", "end"))
+    made = []
+    for length in range(1, len(text) + 1):
+        for start in range(0, len(text) - length + 1):
+            if len(made) == n:
+                return made
+            span = text[start : start + length]
+            if (start, start + length) in taken or not span.strip() or span != span.strip():
+                continue
+            taken.add((start, start + length))
+            made.append(
+                services.annotation_create(
+                    article=article, author=author, start=start, end=start + length, tag=tag
+                )
+            )
+    if len(made) < n:
+        raise ValueError(f"The article has room for only {len(made)} more distinct spans.")
+    return made

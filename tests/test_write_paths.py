@@ -43,6 +43,9 @@ READ_ONLY = {
     "api:annotation-history",
     "api:token",  # creates an auth token, which is not content
     "api:article-detail",  # articles are not edited once created
+    "stream:article_stream",
+    "stream:my_stream",
+    "annotator:article_presence",  # typing and leaving: not content, nothing stored
 }
 WRITE_PATHS = [
     "articles:article_create",

@@ -2,7 +2,7 @@
 (read, change, delete, restore, history). Changes need If-Match with the ETag from GET."""
 
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -53,18 +53,50 @@ class ArticleAnnotationViewSet(ContentLengthLimit, mixins.ListModelMixin, viewse
 
     @extend_schema(
         request=serializers.AnnotationCreateSerializer,
-        responses={201: serializers.AnnotationSerializer, **errors(400, 401, 404, 413)},
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                description="Up to 64 visible ASCII characters (a UUID). A retry with the "
+                "same key gets the annotation the first request made instead of a copy; "
+                "the same key for another span or tag is a 400.",
+            )
+        ],
+        responses={
+            201: OpenApiResponse(
+                serializers.AnnotationSerializer,
+                description="Created; or, for a repeat (the same Idempotency-Key, or the "
+                "same span and tag by you within 10 s), the same answer again with the "
+                "annotation already made and the header Idempotent-Replayed: true.",
+            ),
+            409: OpenApiResponse(
+                serializers.ErrorSerializer,
+                description="Someone else already tagged this span with this tag; agree "
+                "with theirs (PUT /api/annotations/<annotation>/review/) instead.",
+            ),
+            **errors(400, 401, 404, 413),
+        },
     )
     def create(self, request, slug):
         article = get_article(Article.objects.all(), slug)
         data = serializers.AnnotationCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         annotation = services.annotation_create(
-            article=article, author=request.user, **data.validated_data
+            article=article,
+            author=request.user,
+            idempotency_key=request.headers.get("Idempotency-Key"),
+            **data.validated_data,
         )
+        replayed = getattr(annotation, "replayed", False)
+        if replayed:
+            annotation = _annotations().get(pk=annotation.pk)
         body = serializers.AnnotationSerializer(annotation).data
         location = request.build_absolute_uri(f"/api/annotations/{annotation.pk}/")
         headers = {"ETag": annotation.etag, "Location": location}
+        if replayed:
+            # The first request's answer again, as idempotent APIs replay it.
+            headers["Idempotent-Replayed"] = "true"
         return Response(body, status=status.HTTP_201_CREATED, headers=headers)
 
 

@@ -109,6 +109,10 @@ def exception_handler(exc, context):
     if isinstance(exc, services.StaleVersion):
         body = {"detail": exc.messages[0], "code": "stale"}
         return Response(body, status=412, headers={"ETag": exc.current.etag})
+    if isinstance(exc, services.AlreadyTagged):
+        body = {"detail": exc.messages[0], "code": "already_tagged", "annotation": exc.existing.pk}
+        location = f"/api/annotations/{exc.existing.pk}/"
+        return Response(body, status=409, headers={"Location": location})
     if isinstance(exc, django_exceptions.RequestDataTooBig):
         exc = PayloadTooLarge()
     elif isinstance(exc, django_exceptions.ValidationError):

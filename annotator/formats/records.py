@@ -10,7 +10,7 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from annotator import services
+from annotator import events, services
 from annotator.models import Annotation, Tag
 from annotator.selectors.filters import ExportFilter, filtered_or_error
 from articles import services as article_services
@@ -233,7 +233,8 @@ def import_records(
     if dry_run:
         result.created = len(records)
         return result
-    with transaction.atomic():
+    # One "article changed" event per touched article, not one per row: readers reload.
+    with transaction.atomic(), events.batched(actor=actor, reason="import"):
         for number, record in enumerate(records, start=1):
             article = record.article or articles_by_text.get(record.text)
             try:
@@ -247,7 +248,7 @@ def import_records(
                 if duplicate.exists():
                     result.skipped += 1
                     continue
-                services.annotation_create(
+                made = services.annotation_create(
                     article=article,
                     author=actor,
                     start=record.start,
@@ -255,9 +256,13 @@ def import_records(
                     tag=record.tag,
                     note=record.note,
                     quote=record.quote,
+                    allow_copy=True,
                 )
             except ValidationError as error:
                 raise fail(record.where, error) from None
+            if getattr(made, "replayed", False):
+                result.skipped += 1
+                continue
             result.created += 1
             if on_progress and number % 500 == 0:
                 on_progress(number, len(records))

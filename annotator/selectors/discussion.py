@@ -255,6 +255,12 @@ def queue_context(user, tab: str) -> dict:
     return context
 
 
+def unread_count(user_id: int) -> int:
+    """The number on the header's unread badge: the one source the page, the live stream
+    and (later) notifications share."""
+    return Mention.objects.filter(user_id=user_id, is_read=False).count()
+
+
 def mention_entries(user) -> list[MentionEntry]:
     """`user`'s latest mentions, newest first, with the comment rendered."""
     mentions = (

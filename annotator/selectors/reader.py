@@ -1,29 +1,38 @@
 """Reads for the article list and the reader: counts, the highlighted text, the sidebar
 and the review summary, each in a constant number of queries however many annotations
-an article holds."""
+an article holds.
 
+The reader reads every annotation of the article as a few columns (no model objects),
+looks tags and people up in small maps, and renders full items only for the sidebar's
+page. The same rows, compacted, go to the page as its reader data, from which the page
+script keeps counts, filters and highlights true as changes arrive live.
+"""
+
+import bisect
 from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count, F, Max, Q
+from django.utils.html import json_script
 
-from annotator.models import Annotation, Review, Tag
-from annotator.rendering import render_text
+from annotator.models import AGREED, Annotation, Review, Tag
+from annotator.rendering import Span, render_text
 from annotator.selectors.filters import NEEDS_MY_REVIEW, STATUS_CHOICES, AnnotationFilter
 from articles.models import Article
 
 # The sidebar lists this many annotations at a time; "Show more" loads the next ones.
 LIST_PAGE = 100
-UNDERLINE_STYLES = ["u-solid", "u-dashed", "u-dotted", "u-double", "u-wavy"]
-# The reader shows thousands of annotations; load only what it renders.
-READER_FIELDS = [
-    "article_id", "author_id", "tag_id", "start", "end", "quote", "note", "version",
-    "claim_version", "settled_tag_id", "settled_claim_version", "modified", "deleted_at",
-]  # fmt: skip
+UNDERLINE_STYLES = ["solid", "dashed", "dotted", "double", "wavy"]
 # The reader filters by these; `article` is the page itself and `since` is for the API.
 READER_FILTERS = ("tag", "author", "status")
+STATUSES = [s.value for s in Annotation.Status]
+# Full rows of the sidebar's items.
+ITEM_FIELDS = ["article_id", "author_id", "tag_id", "start", "end", "quote", "note", "version",
+               "created", "modified", "deleted_at", "settled_tag_id"]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -78,6 +87,29 @@ class ArticleRow:
 class SidebarItem:
     annotation: Annotation
     can_edit: bool
+    status: str
+
+
+class _CompactJSON(DjangoJSONEncoder):
+    item_separator = ","
+    key_separator = ":"
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One live annotation as the reader needs it for highlights, counts and filters."""
+
+    id: int
+    start: int
+    end: int
+    tag_id: int
+    author_id: int
+    status: str
+    reviewed_by_me: bool
+
+    @property
+    def key(self) -> tuple[int, int, int]:
+        return (self.start, self.end, self.id)
 
 
 PROGRESS_ORDER = [
@@ -174,69 +206,159 @@ def article_rows(user) -> tuple[list[ArticleRow], list[Tag]]:
     return rows, tags
 
 
-def _reader_annotations(article: Article, user, tags) -> list[Annotation]:
-    """All live annotations of `article` in text order, with status, comment count and
-    whether `user` reviewed them, in two queries however many there are."""
-    annotations = list(
-        Annotation.objects.for_article(article)
-        .with_status()
-        .with_comment_count()
-        .only(*READER_FIELDS)
-        .order_by("start", "end", "id")
+def reader_rows(article: Article, user) -> list[Row]:
+    """Every live annotation of `article` in text order, with its status and whether
+    `user` has judged its current claim: two queries, a few columns each, however many
+    there are. The status follows AnnotationQuerySet.with_status(): only verdicts on
+    the current claim version count, and a settlement of the current claim wins."""
+    agree, disagree, mine = set(), set(), set()
+    reviews = (
+        Review.objects.filter(
+            annotation__article=article,
+            annotation__deleted_at__isnull=True,
+            claim_version=F("annotation__claim_version"),
+        )
+        .values_list("annotation_id", "verdict", "reviewer_id")
+        .order_by()
     )
-    # Tags and authors are few: fetch them once and set them on each row, rather than
-    # joining them onto every row (building thousands of related objects dominated).
-    tags_by_id = {tag.pk: tag for tag in tags}
-    authors = get_user_model().objects.in_bulk({a.author_id for a in annotations})
-    for a in annotations:
-        a.tag = tags_by_id[a.tag_id]
-        a.settled_tag = tags_by_id.get(a.settled_tag_id)
-        a.author = authors[a.author_id]
-    return annotations
+    for annotation_id, verdict, reviewer_id in reviews:
+        (disagree if verdict == Review.Verdict.DISAGREE else agree).add(annotation_id)
+        if reviewer_id == user.pk:
+            mine.add(annotation_id)
+    status = Annotation.Status
+    rows = (
+        Annotation.objects.for_article(article)
+        .order_by("start", "end", "id")
+        .values_list(
+            "id", "start", "end", "tag_id", "author_id", "claim_version", "settled_claim_version"
+        )
+    )
+    return [
+        Row(
+            pk,
+            start,
+            end,
+            tag_id,
+            author_id,
+            status.SETTLED
+            if settled == claim
+            else status.DISPUTED
+            if pk in disagree
+            else status.ACCEPTED
+            if pk in agree
+            else status.PENDING,
+            pk in mine,
+        )
+        for pk, start, end, tag_id, author_id, claim, settled in rows
+    ]
 
 
-def _filtered(article, annotations, params, user) -> tuple[list, dict, dict]:
-    """The annotations that pass the reader's filters, the filters understood, and the
-    errors of those that were not (left out, and said on the page)."""
+def _filters(article, params, user) -> tuple[dict, dict, dict]:
+    """(filters understood as URL strings, their values as ids, errors of the rest)."""
     data = {name: params[name] for name in READER_FILTERS if params.get(name)}
     if not data:
-        return annotations, {}, {}
-    filterset = AnnotationFilter(
-        data, queryset=Annotation.objects.for_article(article).order_by(), user=user
-    )
+        return {}, {}, {}
+    filterset = AnnotationFilter(data, queryset=Annotation.objects.none(), user=user)
     errors = {name: list(messages) for name, messages in filterset.errors.items()}
     active = filterset.active()
-    if not active:
-        return annotations, active, errors
-    shown = set(filterset.qs.values_list("pk", flat=True))
-    return [a for a in annotations if a.pk in shown], active, errors
+    cleaned = filterset.form.cleaned_data if filterset.is_bound else {}
+    values = {}
+    if "tag" in active:
+        values["tag_id"] = cleaned["tag"].pk
+    if "author" in active:
+        values["author_id"] = cleaned["author"].pk
+    if "status" in active:
+        values["status"] = active["status"]
+    return active, values, errors
 
 
-def sidebar_page(shown: list, user, filters: dict, *, offset=0, through=None, end=None) -> dict:
-    """One page of the sidebar list; `through` (an annotation id) extends the page so
-    that it includes that annotation."""
-    end = max(end or 0, offset + LIST_PAGE)
+def passes(row: Row, values: dict, user) -> bool:
+    """Whether `row` passes the reader's filters; static/js/reader.js says the same."""
+    if "tag_id" in values and row.tag_id != values["tag_id"]:
+        return False
+    if "author_id" in values and row.author_id != values["author_id"]:
+        return False
+    status = values.get("status")
+    if status == NEEDS_MY_REVIEW:
+        return (
+            row.author_id != user.pk
+            and not row.reviewed_by_me
+            and row.status != Annotation.Status.SETTLED
+        )
+    if status == AGREED:
+        return row.status in (Annotation.Status.ACCEPTED, Annotation.Status.SETTLED)
+    return status is None or row.status == status
+
+
+def _page_end(shown: list[Row], *, offset: int, after, through, end) -> tuple[int, int]:
+    """Where the sidebar page starts and ends in `shown`."""
+    if after is not None:
+        offset = bisect.bisect_right([r.key for r in shown], after)
+    stop = max(end or 0, offset + LIST_PAGE)
     if through is not None:
-        index = next((i for i, a in enumerate(shown) if a.pk == through), None)
+        index = next((i for i, r in enumerate(shown) if r.id == through), None)
         if index is not None:
-            end = max(end, index + 1)
-    items = [SidebarItem(a, a.is_editable_by(user)) for a in shown[offset:end]]
-    more = {**filters, "offset": end} if end < len(shown) else None
+            stop = max(stop, index + 1)
+    return offset, stop
+
+
+def sidebar_page(
+    shown: list[Row], user, filters: dict, *, offset=0, after=None, through=None, end=None
+) -> dict:
+    """One page of the sidebar list with full items (two queries); `after` (a
+    start/end/id key) continues after that annotation, `through` (an id) extends the
+    page to include that annotation."""
+    offset, stop = _page_end(shown, offset=offset, after=after, through=through, end=end)
+    page = shown[offset:stop]
+    status = {r.id: r.status for r in page}
+    annotations = {
+        a.pk: a
+        for a in Annotation.objects.filter(pk__in=list(status))
+        .select_related("tag", "author", "settled_tag")
+        .only(
+            *ITEM_FIELDS,
+            "tag__key",
+            "tag__label",
+            "author__username",
+            "settled_tag__key",
+            "settled_tag__label",
+        )
+        .with_comment_count()
+    }
+    items = []
+    for row in page:
+        a = annotations.get(row.id)
+        if a is None:  # deleted between the two reads
+            continue
+        items.append(SidebarItem(a, a.is_editable_by(user), row.status))
+    last = page[-1] if page else None
+    more = None
+    if stop < len(shown) and last is not None:
+        more = {**filters, "after": f"{last.start}-{last.end}-{last.id}"}
     return {
         "items": items,
         "more_query": urlencode(more) if more else "",
-        "remaining": max(0, len(shown) - end),
+        "remaining": max(0, len(shown) - stop),
     }
 
 
-def sidebar_more(article: Article, user, params, *, offset: int, through=None) -> dict:
+def parse_after(value: str | None):
+    """A sidebar "after" key, "start-end-id", or None when absent or unreadable."""
+    try:
+        start, end, pk = (int(part) for part in (value or "").split("-"))
+    except ValueError:
+        return None
+    return (start, end, pk)
+
+
+def sidebar_more(article: Article, user, params, *, offset: int, after=None, through=None):
     """The sidebar's next page ("Show more"), without the rest of the reader."""
-    tags = list(Tag.objects.all())
-    annotations = _reader_annotations(article, user, tags)
-    shown, filters, _ = _filtered(article, annotations, params, user)
+    rows = reader_rows(article, user)
+    filters, values, _ = _filters(article, params, user)
+    shown = [r for r in rows if passes(r, values, user)] if values else rows
     return {
         "article": article,
-        **sidebar_page(shown, user, filters, offset=offset, through=through),
+        **sidebar_page(shown, user, filters, offset=offset, after=after, through=through),
     }
 
 
@@ -244,40 +366,82 @@ def reader_context(article: Article, user, params, *, end: int = LIST_PAGE) -> d
     """Everything the reader shows for `user`, filtered by `params`, in a constant
     number of queries."""
     tags = list(Tag.objects.all())
+    tag_by_id = {tag.pk: tag for tag in tags}
     underline = {tag.pk: UNDERLINE_STYLES[i % len(UNDERLINE_STYLES)] for i, tag in enumerate(tags)}
-    annotations = _reader_annotations(article, user, tags)
-    shown, filters, errors = _filtered(article, annotations, params, user)
-    counts = Counter(a.tag_id for a in annotations)
+    rows = reader_rows(article, user)
+    filters, values, errors = _filters(article, params, user)
+    shown = [r for r in rows if passes(r, values, user)] if values else rows
+    people = get_user_model().objects.in_bulk({r.author_id for r in rows} | {user.pk})
+    counts = Counter(r.tag_id for r in rows)
+    authors = sorted({people[r.author_id].username for r in rows})
+    spans = [Span(r.id, r.start, r.end, tag_by_id[r.tag_id].key, r.status) for r in shown]
+    tag_index = {tag.pk: i for i, tag in enumerate(tags)}
+    author_index = {name: i for i, name in enumerate(authors)}
     return {
         "article": article,
         "tags": tags,
         "tag_rows": [(tag, underline[tag.pk], counts.get(tag.pk, 0)) for tag in tags],
         "shown_count": len(shown),
-        "total": len(annotations),
-        "authors": sorted({a.author.username for a in annotations}),
+        "total": len(rows),
+        "authors": authors,
         "tag_filter": filters.get("tag", ""),
         "author_filter": filters.get("author", ""),
         "status_filter": filters.get("status", ""),
         "status_choices": STATUS_CHOICES,
         "is_filtered": bool(filters),
         "filter_errors": [m for messages in errors.values() for m in messages],
-        "review": review_summary(article, annotations, tags),
+        "review": review_summary(article, rows, tags),
         # The export takes the same filters, except "needs my review", which is personal.
         "export_query": urlencode(
             {"article": article.slug}
             | {k: v for k, v in filters.items() if (k, v) != ("status", NEEDS_MY_REVIEW)}
         ),
-        "text_html": render_text(article.text, shown, underline),
+        "text_html": render_text(article.text, spans),
+        # What the page script needs to keep the reader true as changes arrive.
+        "reader_data": _json_script(
+            {
+                "tags": [tag.key for tag in tags],
+                "authors": authors,
+                "statuses": STATUSES,
+                "me": user.username,
+                "filters": filters,
+                "time_zone": settings.TIME_ZONE,
+                # Seven numbers per annotation, in text order, flat: id, start (after the
+                # previous start), length, tag index, author index, status index, reviewed
+                # by me (0/1). Compact, since a big article has thousands.
+                "rows": _packed(rows, tag_index, author_index, people),
+            }
+        ),
         **sidebar_page(shown, user, filters, end=end),
     }
 
 
-def review_summary(article: Article, annotations, tags) -> dict:
+def _json_script(value) -> str:
+    return json_script(value, "reader-data", encoder=_CompactJSON)
+
+
+def _packed(rows: list[Row], tag_index, author_index, people) -> list[int]:
+    packed, previous = [], 0
+    for r in rows:
+        packed += [
+            r.id,
+            r.start - previous,
+            r.end - r.start,
+            tag_index[r.tag_id],
+            author_index[people[r.author_id].username],
+            STATUSES.index(r.status),
+            int(r.reviewed_by_me),
+        ]
+        previous = r.start
+    return packed
+
+
+def review_summary(article: Article, rows: list[Row], tags) -> dict:
     """Tags by status and verdicts per reviewer for `article`, in one query more. Only
     verdicts on the current version of an annotation count; the others are outdated."""
     by_tag = {tag.pk: Counter() for tag in tags}
-    for a in annotations:
-        by_tag[a.tag_id][a.status] += 1
+    for r in rows:
+        by_tag[r.tag_id][r.status] += 1
     verdicts: dict[str, Counter] = {}
     rows = Review.objects.filter(
         annotation__article=article, annotation__deleted_at__isnull=True

@@ -10,12 +10,16 @@ into responses. Callers import the package (`from annotator import services`) an
 
 from annotator.services.adjudication import annotation_reopen, annotation_settle
 from annotator.services.annotations import (
+    EDITABLE_FIELDS,
+    AlreadyTagged,
     StaleVersion,
+    annotation_at_version,
     annotation_create,
     annotation_delete,
     annotation_moderate,
     annotation_restore,
     annotation_update,
+    merge_edit,
 )
 from annotator.services.discussion import (
     comment_create,
@@ -29,7 +33,10 @@ from annotator.services.rules import check_span, message_of
 
 __all__ = [
     "PROPOSAL_ADOPTED",
+    "EDITABLE_FIELDS",
+    "AlreadyTagged",
     "StaleVersion",
+    "annotation_at_version",
     "annotation_create",
     "annotation_delete",
     "annotation_moderate",
@@ -43,6 +50,7 @@ __all__ = [
     "comment_restore",
     "comment_update",
     "mentions_mark_read",
+    "merge_edit",
     "message_of",
     "review_set",
 ]

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from annotator import events
 from annotator.models import Annotation, is_curator
 from annotator.services.rules import clean_reason, tag_by_key
 
@@ -29,6 +30,8 @@ def _save(annotation: Annotation, actor, reason: str) -> Annotation:
     annotation._history_user = actor
     annotation._change_reason = reason
     annotation.save()
+    # Open readers update the status in place (the change feed).
+    annotation.event = events.annotation_changed("annotation.changed", annotation, actor)
     return annotation
 
 

@@ -1,12 +1,18 @@
-"""Writes to annotations: create, change, delete, restore, and an admin's change."""
+"""Writes to annotations: create, change, delete, restore, and an admin's change.
+
+Each one also records its event in the change feed (annotator.events), in the same
+transaction."""
+
+from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from annotator.models import CONTEXT_LENGTH, Annotation
+from annotator import events
+from annotator.models import CONTEXT_LENGTH, DUPLICATE_WINDOW_SECONDS, Annotation
 from annotator.services.reviews import reviews_follow_claim
-from annotator.services.rules import check_span, clean_note, tag_by_key
+from annotator.services.rules import check_idempotency_key, check_span, clean_note, tag_by_key
 
 
 class StaleVersion(ValidationError):
@@ -16,6 +22,7 @@ class StaleVersion(ValidationError):
         self.current = annotation
         who = annotation.history.first()
         name = getattr(getattr(who, "history_user", None), "username", "someone")
+        self.changed_by = name
         super().__init__(
             f"This annotation was changed by {name} meanwhile (now version "
             f"{annotation.version}). Reload it and apply your change again.",
@@ -55,18 +62,85 @@ def _save_claim(annotation: Annotation, actor, reason: str, before: tuple) -> An
     return annotation
 
 
+class AlreadyTagged(ValidationError):
+    """Someone else already tagged this very span with this tag: agree with theirs."""
+
+    def __init__(self, existing: Annotation):
+        self.existing = existing
+        super().__init__(
+            f"{existing.author.username} already tagged this passage "
+            f"{existing.tag.label}. Agree with theirs instead of adding a copy "
+            f"(annotation {existing.pk}).",
+            code="already_tagged",
+        )
+
+
+def _replay(annotation: Annotation) -> Annotation:
+    annotation.replayed = True
+    return annotation
+
+
 @transaction.atomic
 def annotation_create(
-    *, article, author, start, end, tag, note: str = "", quote: str | None = None
+    *,
+    article,
+    author,
+    start,
+    end,
+    tag,
+    note: str = "",
+    quote: str | None = None,
+    idempotency_key: str | None = None,
+    allow_copy: bool = False,
 ) -> Annotation:
     """Tag the span [start, end) of `article` (code points) with the tag whose key is `tag`.
 
     Preconditions: `author` is a signed-in user. Raises ValidationError for offsets out
     of range, an empty or blank span, a quote that does not match, an unknown tag or a
     long note.
+
+    No duplicates: a request repeating an `idempotency_key` of `author`'s gets the
+    annotation that key made (a key reused for another span or tag is refused), and
+    `author`'s identical span and tag within DUPLICATE_WINDOW_SECONDS is the same
+    annotation too. Either way the returned annotation has `replayed = True` and
+    nothing is written. Unless `allow_copy` (imports), the same span with the same tag
+    by someone else raises AlreadyTagged: agree with it instead.
     """
     text = article.text
     check_span(text, start, end, quote)
+    tag_obj = tag_by_key(tag)
+    note = clean_note(note)
+    check_idempotency_key(idempotency_key)
+    events.lock_span(article.pk, start, end)
+    if idempotency_key:
+        prior = Annotation.objects.filter(author=author, idempotency_key=idempotency_key).first()
+        if prior is not None:
+            if (prior.article_id, prior.start, prior.end, prior.tag_id) != (
+                article.pk,
+                start,
+                end,
+                tag_obj.pk,
+            ):
+                raise ValidationError(
+                    "This Idempotency-Key was already used for another annotation; "
+                    "send a new key for a new annotation.",
+                    code="idempotency_key_reused",
+                )
+            return _replay(prior)
+    # One query for both rules: mine within the window is a repeat, theirs is a copy.
+    same = list(
+        Annotation.objects.live()
+        .filter(article=article, start=start, end=end, tag=tag_obj)
+        .select_related("author", "tag")
+        .order_by("id")[:20]
+    )
+    window = timezone.now() - timedelta(seconds=DUPLICATE_WINDOW_SECONDS)
+    recent = [a for a in same if a.author_id == author.pk and a.created >= window]
+    if recent:
+        return _replay(recent[-1])
+    theirs = [a for a in same if a.author_id != author.pk]
+    if theirs and not allow_copy:
+        raise AlreadyTagged(theirs[0])
     annotation = Annotation(
         article=article,
         author=author,
@@ -75,10 +149,13 @@ def annotation_create(
         quote=text[start:end],
         prefix=text[max(0, start - CONTEXT_LENGTH) : start],
         suffix=text[end : end + CONTEXT_LENGTH],
-        tag=tag_by_key(tag),
-        note=clean_note(note),
+        tag=tag_obj,
+        note=note,
+        idempotency_key=idempotency_key or None,
     )
-    return _save(annotation, author)
+    _save(annotation, author)
+    annotation.event = events.annotation_changed("annotation.created", annotation, author)
+    return annotation
 
 
 def _lock(annotation: Annotation, version) -> Annotation:
@@ -122,8 +199,11 @@ def annotation_update(*, annotation: Annotation, actor, version=None, **changes)
     """
     current = _lock_for_change(annotation, actor, version)
     before = _claim(current)
+    was_tag = current.tag.key
     _apply_changes(current, changes)
-    return _save_claim(current, actor, "changed", before)
+    _save_claim(current, actor, "changed", before)
+    current.event = events.annotation_changed("annotation.changed", current, actor, was_tag=was_tag)
+    return current
 
 
 @transaction.atomic
@@ -137,8 +217,11 @@ def annotation_moderate(*, annotation: Annotation, actor, **changes) -> Annotati
         raise PermissionDenied("Only an admin can change someone else's annotation.")
     current = _lock(annotation, None)
     before = _claim(current)
+    was_tag = current.tag.key
     _apply_changes(current, changes)
-    return _save_claim(current, actor, "changed in admin", before)
+    _save_claim(current, actor, "changed in admin", before)
+    current.event = events.annotation_changed("annotation.changed", current, actor, was_tag=was_tag)
+    return current
 
 
 @transaction.atomic
@@ -150,7 +233,9 @@ def annotation_delete(*, annotation: Annotation, actor, version=None) -> Annotat
     current = _lock_for_change(annotation, actor, version)
     current.deleted_at = timezone.now()
     current.version += 1
-    return _save(current, actor, "deleted")
+    _save(current, actor, "deleted")
+    current.event = events.annotation_changed("annotation.deleted", current, actor)
+    return current
 
 
 @transaction.atomic
@@ -171,6 +256,7 @@ def annotation_restore(*, annotation: Annotation, actor, revision=None, version=
         raise PermissionDenied("Only the author or an admin can restore this annotation.")
     if version is not None and int(version) != current.version:
         raise StaleVersion(current)
+    was_deleted, was_tag = current.is_deleted, current.tag.key
     if revision is None:
         if not current.is_deleted:
             raise ValidationError(
@@ -184,7 +270,10 @@ def annotation_restore(*, annotation: Annotation, actor, revision=None, version=
         reason = f"restored to revision {old.history_id}"
     current.deleted_at = None
     current.version += 1
-    return _save_claim(current, actor, reason, before)
+    _save_claim(current, actor, reason, before)
+    kind = "annotation.restored" if was_deleted else "annotation.changed"
+    current.event = events.annotation_changed(kind, current, actor, was_tag=was_tag)
+    return current
 
 
 def _revision_of(annotation: Annotation, revision):
@@ -206,3 +295,37 @@ def _revision_of(annotation: Annotation, revision):
             code="revision",
         )
     return old
+
+
+# Merging a stale edit -------------------------------------------------------------------
+
+EDITABLE_FIELDS = ("tag", "note")
+
+
+def annotation_at_version(annotation: Annotation, version: int) -> dict | None:
+    """The tag (key) and note `annotation` had at `version`, from its history; None
+    when that version is not in the history."""
+    row = annotation.history.filter(version=version).order_by("-history_id").first()
+    if row is None:
+        return None
+    return {"tag": row.tag.key, "note": row.note}
+
+
+def merge_edit(*, base: dict, mine: dict, theirs: dict) -> tuple[dict, dict]:
+    """Three-way merge of an edit made from `base` when the annotation is now `theirs`.
+
+    Returns (merged values, conflicts). A field only I changed takes my value; a field
+    only they changed keeps theirs; a field we both changed to different values is a
+    conflict {field: (mine, theirs)}, merged as mine until the person chooses.
+    """
+    merged, conflicts = {}, {}
+    for field in EDITABLE_FIELDS:
+        b, m, t = base.get(field), mine.get(field), theirs.get(field)
+        if m == b or m == t:
+            merged[field] = t
+        elif t == b:
+            merged[field] = m
+        else:
+            merged[field] = m
+            conflicts[field] = (m, t)
+    return merged, conflicts

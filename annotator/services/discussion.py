@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from annotator import markdown
+from annotator import events, markdown
 from annotator.models import Annotation, Comment, Mention
 from annotator.services.rules import clean_body
 
@@ -43,6 +43,8 @@ def comment_create(*, annotation: Annotation, author, body: str, parent=None) ->
     one level of replies: a reply to a reply joins its parent's replies. Each `@name` of
     an existing person other than the author becomes an unread Mention.
     """
+    # Lock the annotation: comments on one thread are counted in the order they commit.
+    annotation = Annotation.objects.select_for_update().get(pk=annotation.pk)
     if annotation.is_deleted:
         raise ValidationError("This annotation has been deleted.", code="deleted")
     body = clean_body(body)
@@ -54,11 +56,14 @@ def comment_create(*, annotation: Annotation, author, body: str, parent=None) ->
         if parent.parent_id is not None:
             parent = parent.parent
     comment = _save(Comment(annotation=annotation, author=author, body=body, parent=parent), author)
-    _add_mentions(comment, author)
+    mentioned = _add_mentions(comment, author)
+    comment.event = events.comment_changed("comment.created", comment, author)
+    events.badge_changed(m.user_id for m in mentioned)
     return comment
 
 
 def _lock_comment(comment: Comment, actor) -> Comment:
+    Annotation.objects.select_for_update().filter(pk=comment.annotation_id).first()
     current = Comment.objects.select_for_update().get(pk=comment.pk)
     if current.is_deleted:
         raise ValidationError("This comment has been deleted.", code="deleted")
@@ -81,7 +86,9 @@ def comment_update(*, comment: Comment, actor, body: str) -> Comment:
     current.body = body
     current.edited_at = timezone.now()
     _save(current, actor, "edited")
-    _add_mentions(current, actor)
+    mentioned = _add_mentions(current, actor)
+    current.event = events.comment_changed("comment.changed", current, actor)
+    events.badge_changed(m.user_id for m in mentioned)
     return current
 
 
@@ -93,7 +100,9 @@ def comment_delete(*, comment: Comment, actor) -> Comment:
     """
     current = _lock_comment(comment, actor)
     current.deleted_at = timezone.now()
-    return _save(current, actor, "deleted")
+    _save(current, actor, "deleted")
+    current.event = events.comment_changed("comment.deleted", current, actor)
+    return current
 
 
 @transaction.atomic
@@ -103,13 +112,16 @@ def comment_restore(*, comment: Comment, actor) -> Comment:
     Preconditions: the comment is deleted; `actor` may restore it
     (Comment.is_restorable_by: its author or an admin).
     """
+    Annotation.objects.select_for_update().filter(pk=comment.annotation_id).first()
     current = Comment.objects.select_for_update().get(pk=comment.pk)
     if not current.is_restorable_by(actor):
         raise PermissionDenied("Only its author or an admin can restore a comment.")
     if not current.is_deleted:
         raise ValidationError("This comment is not deleted.", code="not_deleted")
     current.deleted_at = None
-    return _save(current, actor, "restored")
+    _save(current, actor, "restored")
+    current.event = events.comment_changed("comment.restored", current, actor)
+    return current
 
 
 @transaction.atomic
@@ -127,4 +139,6 @@ def mentions_mark_read(*, user, mention_ids=None) -> int:
         mention._history_user = user
         mention.save(update_fields=["is_read"])
         count += 1
+    if count:
+        events.badge_changed([user.pk])
     return count

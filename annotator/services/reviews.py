@@ -4,6 +4,7 @@ the claim version it judged."""
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from annotator import events
 from annotator.models import Annotation, Review
 from annotator.services.rules import clean_reason, tag_by_key
 
@@ -45,8 +46,10 @@ def review_set(
                 },
                 code="proposed_tag",
             )
+    was_status, _ = events.annotation_state(current.pk)
     review = Review.objects.filter(annotation=current, reviewer=reviewer).first()
     created = review is None
+    was_verdict = None if created else review.verdict
     if created:
         review = Review(annotation=current, reviewer=reviewer)
     elif (
@@ -62,9 +65,14 @@ def review_set(
     review.claim_version = current.claim_version
     review.judged_tag_id = current.tag_id
     review._history_user = reviewer
+    kind = "review.created"
     if not created:
         review._change_reason = "changed"
+        kind = "review.changed"
     review.save()
+    review.event = events.review_changed(
+        kind, review, reviewer, was_verdict=was_verdict, was_status=was_status
+    )
     return review, created
 
 

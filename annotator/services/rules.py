@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 
 from annotator.models import (
     COMMENT_MAX_LENGTH,
+    IDEMPOTENCY_KEY_MAX_LENGTH,
     NOTE_MAX_LENGTH,
     REASON_MAX_LENGTH,
     Tag,
@@ -98,6 +99,22 @@ def check_span(text: str, start, end, quote=None) -> None:
         )
     if not text[start:end].strip():
         raise ValidationError({"start": "The selection holds only white space."}, code="offsets")
+
+
+def check_idempotency_key(key) -> None:
+    """An Idempotency-Key is 1-64 visible ASCII characters (a UUID fits), or absent."""
+    if key is None:
+        return
+    if (
+        not isinstance(key, str)
+        or not 0 < len(key) <= IDEMPOTENCY_KEY_MAX_LENGTH
+        or not all("!" <= ch <= "~" for ch in key)
+    ):
+        raise ValidationError(
+            f"The Idempotency-Key must be 1 to {IDEMPOTENCY_KEY_MAX_LENGTH} visible ASCII "
+            "characters, such as a UUID.",
+            code="idempotency_key",
+        )
 
 
 def message_of(error: ValidationError) -> str:

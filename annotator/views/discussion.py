@@ -4,18 +4,19 @@ an htmx POST with the updated thread and a normal POST with a redirect."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
-from annotator import services
+from annotator import events, services
 from annotator.models import Annotation, Comment
 from annotator.selectors import discussion as selectors
 from annotator.views._htmx import HtmxHttpRequest, error_response, safe_next
 
-# The reader listens and refreshes its sidebar counts and statuses.
-THREAD_CHANGED = "claimmark:annotation-changed"
+# The reader applies the change this carries (the event every reader receives).
+THREAD_CHANGED = "claimmark:event"
 
 
 def _thread_url(annotation_id: int) -> str:
@@ -35,11 +36,24 @@ def annotation_thread(request: HtmxHttpRequest, annotation_id: int):
     return _thread_response(request, annotation_id)
 
 
-def _after_thread_change(request: HtmxHttpRequest, annotation_id: int, anchor: str = ""):
+def _wants_json(request) -> bool:
+    return request.get_preferred_type(["text/html", "application/json"]) == "application/json"
+
+
+def _after_thread_change(request: HtmxHttpRequest, changed, anchor: str = ""):
+    """The thread again (htmx) with the change's event for the reader, the event alone
+    (the reader's script), or a redirect (no script)."""
+    event = getattr(changed, "event", None)
+    body = events.as_json(event) if event is not None else None
+    if _wants_json(request):
+        return JsonResponse({"event": body})
+    annotation_id = changed.pk if isinstance(changed, Annotation) else changed.annotation_id
     if not request.htmx:
         return redirect(_thread_url(annotation_id) + anchor)
     response = _thread_response(request, annotation_id)
-    return trigger_client_event(response, THREAD_CHANGED, {"id": annotation_id})
+    if body is None:
+        return response
+    return trigger_client_event(response, THREAD_CHANGED, body)
 
 
 @require_POST
@@ -62,7 +76,7 @@ def comment_create(request: HtmxHttpRequest, annotation_id: int):
         )
     except ValidationError as error:
         return error_response(request, back, error, target)
-    return _after_thread_change(request, annotation_id, f"#comment-{comment.pk}")
+    return _after_thread_change(request, comment, f"#comment-{comment.pk}")
 
 
 def _own_comment_action(request: HtmxHttpRequest, comment_id: int, action):
@@ -70,12 +84,12 @@ def _own_comment_action(request: HtmxHttpRequest, comment_id: int, action):
     target = f"#comment-error-{comment.pk}"
     back = _thread_url(comment.annotation_id)
     try:
-        action(comment)
+        changed = action(comment)
     except PermissionDenied as error:
         return error_response(request, back, error, target, status=403)
     except ValidationError as error:
         return error_response(request, back, error, target)
-    return _after_thread_change(request, comment.annotation_id, f"#comment-{comment.pk}")
+    return _after_thread_change(request, changed, f"#comment-{comment.pk}")
 
 
 @require_POST
@@ -117,8 +131,9 @@ def review_set(request: HtmxHttpRequest, annotation_id: int):
     from_queue = request.POST.get("next") == "queue"
     target = "#queue-error" if from_queue else "#review-error"
     back = reverse("annotator:review_queue") if from_queue else _thread_url(annotation_id)
+    json = _wants_json(request)
     try:
-        services.review_set(
+        review, _ = services.review_set(
             annotation=annotation,
             reviewer=request.user,
             verdict=request.POST.get("verdict", ""),
@@ -126,11 +141,17 @@ def review_set(request: HtmxHttpRequest, annotation_id: int):
             comment=request.POST.get("comment", ""),
         )
     except PermissionDenied as error:
+        if json:
+            return JsonResponse({"detail": str(error), "code": "permission_denied"}, status=403)
         return error_response(request, back, error, target, status=403)
     except ValidationError as error:
+        if json:
+            return JsonResponse(
+                {"detail": services.message_of(error), "code": "invalid"}, status=400
+            )
         return error_response(request, back, error, target)
-    if not from_queue:
-        return _after_thread_change(request, annotation_id, "#reviews")
+    if not from_queue or json:
+        return _after_thread_change(request, review, "#reviews")
     return _back_to_queue(request, back, "unreviewed")
 
 
@@ -149,14 +170,14 @@ def _curator_action(request: HtmxHttpRequest, annotation_id: int, action):
     queue = reverse("annotator:review_queue") + "?tab=disputed"
     back = queue if from_queue else _thread_url(annotation_id)
     try:
-        action(annotation)
+        changed = action(annotation)
     except PermissionDenied as error:
         return error_response(request, back, error, target, status=403)
     except ValidationError as error:
         return error_response(request, back, error, target)
     if from_queue:
         return _back_to_queue(request, back, "disputed")
-    return _after_thread_change(request, annotation_id, "#settlement")
+    return _after_thread_change(request, changed, "#settlement")
 
 
 @require_POST

@@ -1,62 +1,110 @@
-// The reader: turn a browser selection into code-point offsets of Article.text, show the
-// tag picker, and link highlights with their sidebar items.
+// The live reader. It turns a browser selection into code-point offsets of Article.text
+// and tags it; it applies every change (its own, and everyone else's from the event
+// stream) as a small delta: a repainted paragraph, a sidebar item, a count.
 //
-// Browsers count UTF-16 code units; the server counts Unicode code points. Every rendered
-// run of text carries data-start (its offset in code points), so an offset is the run's
-// data-start plus the code points of the run's text before the boundary.
+// Offsets: browsers count UTF-16 code units, the server counts Unicode code points.
+// Every paragraph carries data-start (its offset in code points) and holds exactly the
+// article's characters from there, so an offset is data-start plus the code points
+// before the point inside the paragraph.
+//
+// Highlights: renderBlock() below draws a paragraph exactly as annotator/rendering.py
+// does (a browser test compares the two), from the reader data: every annotation's
+// span, tag, author and status.
 (function () {
   "use strict";
 
-  const sourceEl = document.getElementById("article-source");
   const picker = document.getElementById("picker");
   const chooser = document.getElementById("chooser");
-  if (!sourceEl || !picker) return;
-
-  const codePoints = Array.from(JSON.parse(sourceEl.textContent));
+  if (!picker || !document.getElementById("article-text")) return;
   const form = document.getElementById("picker-form");
   const quoteEl = document.getElementById("picker-quote");
   const errorEl = document.getElementById("picker-error");
-  const SEGMENTS = "#article-text span[data-start], #article-text mark[data-start]";
-
+  const agreeEl = document.getElementById("picker-agree");
+  const csrf = () => form.querySelector("[name=csrfmiddlewaretoken]").value;
+  // The article's text, in code points, read back from the page: paragraphs hold their
+  // characters, section breaks keep theirs in data-text, and only newlines lie between.
+  function articleText() {
+    const chars = [];
+    for (const el of document.querySelectorAll("#article-text > [data-start]")) {
+      const start = Number(el.dataset.start);
+      while (chars.length < start) chars.push("\n");
+      chars.push(...Array.from(el.tagName === "HR" ? el.dataset.text || "" : el.textContent));
+    }
+    return chars;
+  }
+  const codePoints = articleText();
   const cpLength = (s) => Array.from(s).length;
   const isSpace = (ch) => /\s/u.test(ch);
+  const STATUS_SIGN = { pending: "○", accepted: "✓", disputed: "⚑" };
 
-  function segments() {
-    return Array.from(document.querySelectorAll(SEGMENTS));
+  // Reader data ------------------------------------------------------------------------
+  let reader = null; // #reader element
+  let state = null; // {me, filters, tags, rows: Map(id -> row), seen: Set(event ids)}
+  const seen = new Set(); // event ids applied (own responses and the stream)
+  let lastEventId = 0;
+
+  function load() {
+    reader = document.getElementById("reader");
+    const raw = JSON.parse(document.getElementById("reader-data").textContent);
+    const rows = new Map();
+    let start = 0;
+    for (let i = 0; i < raw.rows.length; i += 7) {
+      const [id, delta, length, tag, author, status, reviewed] = raw.rows.slice(i, i + 7);
+      start += delta;
+      rows.set(id, {
+        id, start, end: start + length,
+        tag: raw.tags[tag],
+        author: raw.authors[author],
+        status: raw.statuses[status],
+        reviewed: !!reviewed,
+      });
+    }
+    state = { me: raw.me, filters: raw.filters || {}, tags: raw.tags, rows, timeZone: raw.time_zone };
+    lastEventId = Math.max(lastEventId, Number(reader.dataset.since || 0));
   }
 
-  function segmentRange(seg) {
-    const r = document.createRange();
-    r.selectNodeContents(seg);
-    return r;
+  function passes(row) {
+    const f = state.filters;
+    if (f.tag && row.tag !== f.tag) return false;
+    if (f.author && row.author !== f.author) return false;
+    // As annotator/selectors/reader.passes: a settled claim needs no more verdicts,
+    // and "agreed" is accepted or settled.
+    if (f.status === "needs-review") return row.author !== state.me && !row.reviewed && row.status !== "settled";
+    if (f.status === "agreed") return row.status === "accepted" || row.status === "settled";
+    return !f.status || row.status === f.status;
   }
 
-  // Offset in code points of a DOM boundary point, clipped to the article. `side` says
-  // which way to snap a point that falls between runs or outside the article:
-  // "start" snaps forward to the next run, "end" snaps back to the previous one.
-  function pointToOffset(segs, node, offset, side) {
-    let lo = 0;
-    let hi = segs.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const seg = segs[mid];
-      const where = segmentRange(seg).comparePoint(node, offset);
-      if (where === 0) {
-        const r = document.createRange();
-        r.setStart(seg, 0);
-        r.setEnd(node, offset);
-        return Number(seg.dataset.start) + cpLength(r.toString());
-      }
-      if (where < 0) hi = mid - 1;
-      else lo = mid + 1;
+  // Offsets ----------------------------------------------------------------------------
+  function blocksEls() {
+    return Array.from(document.querySelectorAll("#article-text > p[data-start], #article-text > hr[data-start]"));
+  }
+
+  function paraOf(node) {
+    const el = node.nodeType === 1 ? node : node.parentElement;
+    return el && el.closest("#article-text > p[data-start]");
+  }
+
+  // Offset in code points of a DOM boundary point, clipped to the article. A point
+  // between paragraphs (or outside the text) snaps forward for a start, back for an end.
+  function pointToOffset(node, offset, side) {
+    const p = paraOf(node);
+    if (p) {
+      const r = document.createRange();
+      r.setStart(p, 0);
+      r.setEnd(node, offset);
+      return Number(p.dataset.start) + cpLength(r.toString());
     }
-    // The point lies before segs[lo] and after segs[hi].
-    if (side === "start") {
-      return lo < segs.length ? Number(segs[lo].dataset.start) : null;
+    const paras = Array.from(document.querySelectorAll("#article-text > p[data-start]"));
+    let before = null;
+    let after = null;
+    for (const para of paras) {
+      const r = document.createRange();
+      r.selectNodeContents(para);
+      if (r.comparePoint(node, offset) < 0) { after = para; break; }
+      before = para;
     }
-    if (hi < 0) return null;
-    const seg = segs[hi];
-    return Number(seg.dataset.start) + cpLength(seg.textContent);
+    if (side === "start") return after ? Number(after.dataset.start) : null;
+    return before ? Number(before.dataset.start) + cpLength(before.textContent) : null;
   }
 
   function selectionOffsets() {
@@ -65,16 +113,369 @@
     const range = sel.getRangeAt(0);
     const article = document.getElementById("article-text");
     if (!article || !range.intersectsNode(article)) return null;
-    const segs = segments();
-    if (!segs.length) return null;
-    let start = pointToOffset(segs, range.startContainer, range.startOffset, "start");
-    let end = pointToOffset(segs, range.endContainer, range.endOffset, "end");
+    let start = pointToOffset(range.startContainer, range.startOffset, "start");
+    let end = pointToOffset(range.endContainer, range.endOffset, "end");
     if (start === null || end === null) return null;
     while (start < end && isSpace(codePoints[start])) start++;
     while (end > start && isSpace(codePoints[end - 1])) end--;
     if (start >= end) return null;
     return { start, end, quote: codePoints.slice(start, end).join(""), range };
   }
+
+  // The DOM point of a code-point offset inside its paragraph.
+  function domPoint(offset, side) {
+    const p = Array.from(document.querySelectorAll("#article-text > p[data-start]")).find((el) => {
+      const s = Number(el.dataset.start);
+      const e = s + cpLength(el.textContent);
+      return side === "end" ? s < offset && offset <= e : s <= offset && offset < e;
+    });
+    if (!p) return null;
+    let left = offset - Number(p.dataset.start);
+    const walker = document.createTreeWalker(p, NodeFilter.SHOW_TEXT);
+    let last = null;
+    while (walker.nextNode()) {
+      const node = walker.currentNode;
+      const n = cpLength(node.data);
+      last = node;
+      if (left < n || (side === "end" && left === n)) {
+        let units = 0;
+        for (let i = 0; i < left; i++) units += node.data.codePointAt(units) > 0xffff ? 2 : 1;
+        return [node, units];
+      }
+      left -= n;
+    }
+    return last ? [last, last.data.length] : null;
+  }
+
+  // Drawing highlights (the same as annotator/rendering.py) ------------------------------
+  const escapeHtml = (s) =>
+    s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;" })[c]);
+
+  // A highlight not yet confirmed by the server is a <span data-pending>, so nothing
+  // mistakes it for a saved annotation; the confirmed one replaces it.
+  const element = (span) => (span.id < 0 ? "span" : "mark");
+
+  function openStart(span, extra) {
+    if (span.id < 0) return `<span class="hl tag-${span.tag}${extra}" data-pending="">`;
+    const status = ["accepted", "disputed", "settled"].includes(span.status) ? ` data-status="${span.status}"` : "";
+    return `<mark class="hl tag-${span.tag}${extra}" data-annotation-id="${span.id}"${status}>`;
+  }
+
+  // Shortest first, then newest: the annotation whose colour a piece shows.
+  const innerOrder = (a, b) => (a.end - a.start) - (b.end - b.start) || b.id - a.id;
+
+  // prevEnd: where the previous paragraph ends. A span that began before it continues
+  // here; one that began in the white space between paragraphs starts here.
+  function renderBlock(text, bStart, bEnd, spans, prevEnd) {
+    const points = new Set([bStart, bEnd]);
+    for (const s of spans) {
+      if (bStart < s.start && s.start < bEnd) points.add(s.start);
+      if (bStart < s.end && s.end < bEnd) points.add(s.end);
+    }
+    const sorted = Array.from(points).sort((a, b) => a - b);
+    const out = [];
+    let active = [];
+    let index = 0;
+    let run = null; // {lo, starting, inner, overlap}
+    const slice = (a, b) => escapeHtml(text.slice(a - bStart, b - bStart).join(""));
+    const flush = (until) => {
+      if (!run) return;
+      const chunk = slice(run.lo, until);
+      const { starting, inner, overlap } = run;
+      if (starting.length) {
+        let html = starting.map((s) => openStart(s, s === inner ? overlap : "")).join("");
+        const closing = starting.map((s) => `</${element(s)}>`).reverse();
+        if (inner && !starting.includes(inner)) {
+          html += `<${element(inner)} class="hl tag-${inner.tag}${overlap}">`;
+          closing.unshift(`</${element(inner)}>`);
+        }
+        out.push(html + chunk + closing.join(""));
+      } else if (inner) {
+        out.push(`<${element(inner)} class="hl tag-${inner.tag}">${chunk}</${element(inner)}>`);
+      } else {
+        out.push(chunk);
+      }
+    };
+    for (let k = 0; k + 1 < sorted.length; k++) {
+      const lo = sorted[k];
+      const starting = [];
+      while (index < spans.length && spans[index].start <= lo) {
+        const s = spans[index++];
+        if (s.end > lo) {
+          active.push(s);
+          if (s.start === lo || (lo === bStart && s.start >= prevEnd)) starting.push(s);
+        }
+      }
+      active = active.filter((s) => s.end > lo);
+      active.sort(innerOrder);
+      const inner = active.length ? active[0] : null;
+      if (starting.length || !run || inner !== run.inner) {
+        flush(lo);
+        starting.sort((a, b) => (b.end - b.start) - (a.end - a.start) || a.id - b.id);
+        const overlap = starting.length && active.length > 1 ? " hl-overlap" : "";
+        run = { lo, starting, inner, overlap };
+      }
+    }
+    flush(bEnd);
+    return out.join("");
+  }
+
+  function visibleSpans() {
+    return Array.from(state.rows.values())
+      .filter((r) => !r.deleted && passes(r))
+      .sort((a, b) => a.start - b.start || a.end - b.end || a.id - b.id);
+  }
+
+  // Repaint the paragraphs that [start, end) touches (several ranges at once).
+  function repaint(ranges) {
+    const spans = visibleSpans();
+    let prevEnd = 0;
+    for (const p of document.querySelectorAll("#article-text > p[data-start]")) {
+      const bStart = Number(p.dataset.start);
+      const text = Array.from(p.textContent);
+      const bEnd = bStart + text.length;
+      if (ranges.some(([s, e]) => s < bEnd && e > bStart)) {
+        const inBlock = spans.filter((s) => s.start < bEnd && s.end > bStart);
+        p.innerHTML = renderBlock(text, bStart, bEnd, inBlock, prevEnd);
+        if (activeId !== null) markActive(activeId);
+      }
+      prevEnd = bEnd;
+    }
+  }
+
+  // Which annotations cover a point: for the overlap chooser.
+  function coveringAt(offset) {
+    return visibleSpans()
+      .filter((r) => r.start <= offset && offset < r.end)
+      .sort(innerOrder);
+  }
+
+  function offsetOfElement(el) {
+    const p = paraOf(el);
+    const r = document.createRange();
+    r.setStart(p, 0);
+    r.setEndBefore(el);
+    return Number(p.dataset.start) + cpLength(r.toString());
+  }
+
+  // Sidebar items --------------------------------------------------------------------
+  const timeFormat = () =>
+    new Intl.DateTimeFormat("en-GB", {
+      day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hour12: false,
+      timeZone: state.timeZone || "UTC",
+    });
+
+  function formatTime(iso) {
+    const parts = Object.fromEntries(timeFormat().formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
+    return `${parts.day} ${parts.month}, ${parts.hour}:${parts.minute}`;
+  }
+
+  function tagLabel(key) {
+    const option = document.querySelector(`.filters select[name=tag] option[value="${CSS.escape(key)}"]`);
+    return option ? option.textContent : key;
+  }
+
+  function fillStatus(el, status) {
+    el.className = `status status--${status}`;
+    el.textContent = `${STATUS_SIGN[status] || ""} ${status.charAt(0).toUpperCase()}${status.slice(1)}`;
+  }
+
+  function fillItem(li, a) {
+    li.id = `ann-${a.id}`;
+    Object.assign(li.dataset, { id: a.id, status: a.status });
+    li.querySelector(".ann-item__jump").dataset.jump = a.id;
+    const chip = li.querySelector(".ann-item__jump .tag-chip");
+    chip.className = `tag-chip tag-${a.tag}`;
+    chip.textContent = tagLabel(a.tag);
+    li.querySelector(".ann-item__quote").textContent = a.quote;
+    li.querySelector(".ann-item__author").textContent = a.author;
+    const time = li.querySelector("time");
+    time.dateTime = a.modified;
+    time.textContent = formatTime(a.modified);
+    li.querySelector(".ann-item__edited").textContent = a.version > 1 ? " · edited" : "";
+    const note = li.querySelector(".ann-item__note");
+    note.textContent = a.note;
+    note.hidden = !a.note;
+    fillStatus(li.querySelector(".status"), a.status);
+    const thread = li.querySelector(".ann-item__thread");
+    thread.href = reader.dataset.threadUrl.replace("/0/", `/${a.id}/`);
+    thread.dataset.threadOpen = a.id;
+    setCommentCount(li, a.comments);
+  }
+
+  function setCommentCount(li, n) {
+    li.querySelector(".count-pill").textContent = `· ${n} comment${n === 1 ? "" : "s"}`;
+  }
+
+  function newItem(a) {
+    const li = document.getElementById("ann-item-template").content.firstElementChild.cloneNode(true);
+    if (a.author === state.me) {
+      const link = document.getElementById("ann-edit-link-template").content.cloneNode(true);
+      const anchor = link.querySelector("a");
+      anchor.href = reader.dataset.editUrl.replace("/0/", `/${a.id}/`);
+      anchor.dataset.edit = a.id;
+      li.querySelector(".ann-item__meta").appendChild(link);
+    }
+    fillItem(li, a);
+    return li;
+  }
+
+  // An item's place in text order, from the reader data (or the item's own event).
+  const keyOf = (el) => {
+    const row = state.rows.get(Number(el.dataset.id));
+    return row ? [row.start, row.end, row.id] : [Infinity, Infinity, Number(el.dataset.id)];
+  };
+  const before = (x, y) => x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
+
+  // Put annotation `a` in the sidebar, in text order, if it falls in the loaded part.
+  function placeItem(a) {
+    const list = document.getElementById("ann-list");
+    const existing = document.getElementById(`ann-${a.id}`);
+    if (existing) {
+      fillItem(existing, a);
+      return;
+    }
+    const key = [a.start, a.end, a.id];
+    const items = Array.from(list.querySelectorAll(":scope > .ann-item"));
+    const more = list.querySelector(":scope > .ann-more");
+    const next = items.find((li) => before(key, keyOf(li)) < 0);
+    if (!next && more) {
+      const remaining = more.querySelector("[data-remaining]");
+      if (remaining) remaining.textContent = Number(remaining.textContent) + 1;
+      return;
+    }
+    list.insertBefore(newItem(a), next || more || null);
+    document.getElementById("ann-empty").hidden = true;
+  }
+
+  function removeItem(id) {
+    const li = document.getElementById(`ann-${id}`);
+    if (li) li.remove();
+    const list = document.getElementById("ann-list");
+    document.getElementById("ann-empty").hidden = !!list.querySelector(".ann-item, .ann-more");
+  }
+
+  // Counts ---------------------------------------------------------------------------
+  function recount() {
+    const rows = Array.from(state.rows.values()).filter((r) => !r.deleted);
+    const byTag = {};
+    let shown = 0;
+    const summary = {};
+    for (const r of rows) {
+      byTag[r.tag] = (byTag[r.tag] || 0) + 1;
+      summary[`${r.tag}:${r.status}`] = (summary[`${r.tag}:${r.status}`] || 0) + 1;
+      if (passes(r)) shown++;
+    }
+    reader.querySelectorAll("[data-count-tag]").forEach((el) => (el.textContent = byTag[el.dataset.countTag] || 0));
+    reader.querySelectorAll("[data-total]").forEach((el) => (el.textContent = rows.length));
+    reader.querySelectorAll("[data-total-plural]").forEach((el) => (el.textContent = rows.length === 1 ? "" : "s"));
+    reader.querySelectorAll("[data-shown]").forEach((el) => (el.textContent = `${shown} of `));
+    reader.querySelectorAll("[data-summary]").forEach((el) => (el.textContent = summary[el.dataset.summary] || 0));
+    const authors = document.getElementById("author-filter");
+    if (authors) {
+      const have = new Set(Array.from(authors.options).map((o) => o.value));
+      for (const name of new Set(rows.map((r) => r.author))) {
+        if (have.has(name)) continue;
+        const option = new Option(name, name);
+        const after = Array.from(authors.options).find((o) => o.value && o.value > name);
+        authors.insertBefore(option, after || null);
+      }
+    }
+  }
+
+  function bumpReviewer(name, was, now) {
+    const row = reader.querySelector(`[data-reviewer="${CSS.escape(name)}"]`);
+    if (!row) return; // a new reviewer: shown on the next load
+    for (const [verdict, delta] of [[was, -1], [now, 1]]) {
+      if (!verdict) continue;
+      const cell = row.querySelector(`[data-verdict="${verdict}"]`);
+      if (cell) cell.textContent = Number(cell.textContent) + delta;
+    }
+  }
+
+  // Applying events ------------------------------------------------------------------
+  function applyAnnotation(kind, a) {
+    const old = state.rows.get(a.id);
+    const row = {
+      id: a.id, start: a.start, end: a.end, tag: a.tag, author: a.author, status: a.status,
+      // A verdict judges one claim (tag and span): a new tag or span needs a new verdict.
+      reviewed: old && old.tag === a.tag && old.start === a.start && old.end === a.end ? old.reviewed : false,
+      deleted: kind === "annotation.deleted" || a.deleted,
+    };
+    if (old && old.version > a.version) return; // an older state than the one shown
+    row.version = a.version;
+    if (row.deleted) state.rows.delete(a.id);
+    else state.rows.set(a.id, row);
+    const ranges = [[a.start, a.end]];
+    if (old) ranges.push([old.start, old.end]);
+    repaint(ranges);
+    if (!row.deleted && passes(row)) placeItem(a);
+    else removeItem(a.id);
+    recount();
+  }
+
+  function applyEvent(event, { own = false } = {}) {
+    if (event.id) {
+      if (seen.has(event.id)) return;
+      seen.add(event.id);
+      lastEventId = Math.max(lastEventId, event.id);
+    }
+    const d = event.data;
+    if (event.kind.startsWith("annotation.")) {
+      applyAnnotation(event.kind, d);
+    } else if (event.kind.startsWith("comment.")) {
+      const li = document.getElementById(`ann-${d.annotation}`);
+      if (li) setCommentCount(li, d.comments);
+      if (!own && event.actor !== state.me) document.dispatchEvent(new CustomEvent("claimmark:thread-activity", { detail: d }));
+    } else if (event.kind.startsWith("review.")) {
+      const row = state.rows.get(d.annotation);
+      if (row) {
+        row.status = d.status;
+        if (d.reviewer === state.me) row.reviewed = true;
+        repaint([[row.start, row.end]]);
+        if (!passes(row)) removeItem(row.id);
+      }
+      const li = document.getElementById(`ann-${d.annotation}`);
+      if (li) {
+        li.dataset.status = d.status;
+        fillStatus(li.querySelector(".status"), d.status);
+      }
+      bumpReviewer(d.reviewer, d.was_verdict, d.verdict);
+      recount();
+      if (!own && event.actor !== state.me) document.dispatchEvent(new CustomEvent("claimmark:thread-activity", { detail: d }));
+    } else if (event.kind === "article.changed") {
+      refreshReader();
+    }
+  }
+
+  function refreshReader() {
+    if (window.htmx) window.htmx.ajax("GET", window.location.href, { target: "#reader", swap: "outerHTML" });
+    else window.location.reload();
+  }
+
+  // Writes: JSON in, the change out ----------------------------------------------------
+  async function send(url, data, headers = {}) {
+    // URL-encoded rather than multipart, which would turn the newlines of a quote that
+    // spans paragraphs into CRLF, and the quote would no longer match the article.
+    const body = new URLSearchParams(data);
+    const response = await fetch(url, {
+      method: "POST",
+      body,
+      headers: { Accept: "application/json", "X-CSRFToken": csrf(), ...headers },
+      credentials: "same-origin",
+    });
+    let json = {};
+    try {
+      json = await response.json();
+    } catch (e) {
+      json = { detail: `The server answered ${response.status}. Try again in a moment.` };
+    }
+    return { ok: response.ok, status: response.status, json };
+  }
+
+  // Tag picker -----------------------------------------------------------------------
+  let current = null; // the selection the picker is open for
+  let saving = false;
 
   function placeNear(el, rect) {
     el.hidden = false;
@@ -84,13 +485,59 @@
     el.style.top = window.scrollY + rect.bottom + 8 + "px";
   }
 
+  function sameSpanByOthers(start, end) {
+    return Array.from(state.rows.values()).filter(
+      (r) => !r.deleted && r.start === start && r.end === end && r.author !== state.me
+    );
+  }
+
+  function fillAgree(found) {
+    const others = sameSpanByOthers(found.start, found.end);
+    agreeEl.replaceChildren();
+    form.querySelectorAll("button[data-shortcut]").forEach((b) => {
+      b.disabled = false;
+      b.removeAttribute("aria-describedby");
+    });
+    if (!others.length) {
+      agreeEl.hidden = true;
+      return;
+    }
+    const text = document.createElement("p");
+    text.className = "picker__agree-text";
+    text.id = "picker-agree-text";
+    text.textContent = others.map((r) => `${r.author} tagged this ${tagLabel(r.tag)}`).join("; ") + ".";
+    agreeEl.appendChild(text);
+    others.forEach((r, i) => {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "btn btn--agree";
+      button.dataset.agree = r.id;
+      if (i === 0) {
+        button.dataset.shortcut = "a";
+        button.setAttribute("aria-keyshortcuts", "a");
+        button.innerHTML = "<kbd>a</kbd> ";
+      }
+      button.append(`Agree with ${r.author}’s ${tagLabel(r.tag)} instead`);
+      agreeEl.appendChild(button);
+      // The same tag again would be a copy of theirs: agreeing is the way.
+      const copy = form.querySelector(`button[name=tag][value="${CSS.escape(r.tag)}"]`);
+      if (copy) {
+        copy.disabled = true;
+        copy.setAttribute("aria-describedby", "picker-agree-text");
+      }
+    });
+    agreeEl.hidden = false;
+  }
+
   function openPicker(found) {
     closeChooser();
+    current = found;
     form.elements.start.value = found.start;
     form.elements.end.value = found.end;
     form.elements.quote.value = found.quote;
     quoteEl.textContent = found.quote.length > 140 ? found.quote.slice(0, 137) + "…" : found.quote;
     errorEl.textContent = "";
+    fillAgree(found);
     const rects = found.range.getClientRects();
     placeNear(picker, rects.length ? rects[rects.length - 1] : found.range.getBoundingClientRect());
     picker.classList.add("is-open");
@@ -101,21 +548,140 @@
     picker.classList.remove("is-open");
     form.elements.note.value = "";
     errorEl.textContent = "";
+    current = null;
   }
 
-  function closeChooser() {
-    if (chooser) {
-      chooser.hidden = true;
-      chooser.replaceChildren();
+  function showError(el, text) {
+    const p = document.createElement("p");
+    p.className = "form-error";
+    p.setAttribute("role", "alert");
+    p.textContent = text;
+    el.replaceChildren(p);
+  }
+
+  function setSaving(on) {
+    saving = on;
+    picker.setAttribute("aria-busy", on ? "true" : "false");
+    form.querySelectorAll("button").forEach((b) => {
+      if (on) b.dataset.wasDisabled = b.disabled ? "1" : "";
+      b.disabled = on ? true : b.dataset.wasDisabled === "1";
+    });
+    agreeEl.querySelectorAll("button").forEach((b) => (b.disabled = on));
+  }
+
+  let tempId = 0;
+
+  async function createAnnotation(tag) {
+    if (saving || !current) return;
+    const found = current;
+    const body = new FormData(form);
+    body.set("tag", tag);
+    const key = crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
+    // Paint at once; the server's answer confirms it (or takes it back).
+    const temp = { id: -(++tempId), start: found.start, end: found.end, tag, author: state.me, status: "pending", reviewed: false };
+    state.rows.set(temp.id, temp);
+    repaint([[temp.start, temp.end]]);
+    setSaving(true);
+    let result;
+    try {
+      result = await send(reader.dataset.createUrl, body, { "Idempotency-Key": key });
+    } catch (e) {
+      result = { ok: false, json: { detail: "The server could not be reached. Check the connection and try again." } };
     }
+    state.rows.delete(temp.id);
+    setSaving(false);
+    if (!result.ok) {
+      repaint([[temp.start, temp.end]]);
+      if (current !== found) openPicker(found);
+      showError(errorEl, result.json.detail || "The annotation was not saved.");
+      return;
+    }
+    applyEvent(result.json.event, { own: true });
+    repaint([[temp.start, temp.end]]); // the stream's echo may have come first
+    // Close the picker unless the person has meanwhile selected something else.
+    if (current === found) {
+      closePicker();
+      const sel = window.getSelection();
+      if (sel) sel.removeAllRanges();
+      afterKeyboardSave();
+    }
+  }
+
+  async function agreeWith(id) {
+    if (saving) return;
+    setSaving(true);
+    const body = new FormData();
+    body.set("verdict", "agree");
+    let result;
+    try {
+      result = await send(`/annotations/${id}/review/`, body);
+    } catch (e) {
+      result = { ok: false, json: { detail: "The server could not be reached. Try again." } };
+    }
+    setSaving(false);
+    if (!result.ok) {
+      showError(errorEl, result.json.detail || "The verdict was not saved.");
+      return;
+    }
+    applyEvent(result.json.event, { own: true });
+    const row = state.rows.get(Number(id));
+    closePicker();
+    const sel = window.getSelection();
+    if (sel) sel.removeAllRanges();
+    notice(`You agreed with ${row ? row.author : "their"} tag.`);
+    activate(id, { scrollList: true });
+  }
+
+  function notice(text, action) {
+    const box = document.getElementById("reader-notice");
+    const div = document.createElement("div");
+    div.className = "notice";
+    const span = document.createElement("span");
+    span.textContent = text;
+    div.appendChild(span);
+    if (action) div.appendChild(action);
+    box.replaceChildren(div);
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const button = event.submitter;
+    if (button && button.name === "tag") createAnnotation(button.value);
+  });
+
+  // Highlights and the sidebar ---------------------------------------------------------
+  let activeId = null;
+
+  function markActive(id) {
+    const row = state.rows.get(Number(id));
+    if (!row) return [];
+    const marked = [];
+    for (const p of document.querySelectorAll("#article-text > p[data-start]")) {
+      const pStart = Number(p.dataset.start);
+      if (pStart >= row.end) break;
+      for (const m of p.querySelectorAll("mark")) {
+        if (m.dataset.annotationId === String(row.id)) {
+          m.classList.add("is-active");
+          marked.push(m);
+          continue;
+        }
+        if (m.parentElement.closest("mark") || m.querySelector("mark")) continue; // nested start wrappers
+        const at = offsetOfElement(m);
+        const len = cpLength(m.textContent);
+        if (at >= row.start && at + len <= row.end && coveringAt(at).some((r) => r.id === row.id)) {
+          m.classList.add("is-active");
+          marked.push(m);
+        }
+      }
+    }
+    return marked;
   }
 
   function activate(id, { scrollText = false, scrollList = true } = {}) {
     document.querySelectorAll(".is-active").forEach((el) => el.classList.remove("is-active"));
-    const marks = Array.from(document.querySelectorAll("#article-text mark[data-ids]")).filter((m) =>
-      m.dataset.ids.split(" ").includes(String(id))
-    );
-    marks.forEach((m) => m.classList.add("is-active"));
+    activeId = Number(id);
+    const start = document.querySelector(`#article-text [data-annotation-id="${id}"]`);
+    markActive(id);
     const item = document.getElementById("ann-" + id);
     if (item) {
       item.classList.add("is-active");
@@ -125,31 +691,39 @@
       const more = document.querySelector(".ann-more [data-more]");
       if (more && window.htmx) {
         window.htmx
-          .ajax("GET", more.dataset.more + "&through=" + encodeURIComponent(id), {
-            target: more.closest("li"),
-            swap: "outerHTML",
-          })
+          .ajax("GET", more.dataset.more + "&through=" + encodeURIComponent(id), { target: more.closest("li"), swap: "outerHTML" })
           .then(() => {
             if (document.getElementById("ann-" + id)) activate(id, { scrollText, scrollList });
           });
       }
     }
-    if (scrollText && marks.length) marks[0].scrollIntoView({ block: "center", behavior: "smooth" });
+    if (scrollText && start) {
+      start.setAttribute("tabindex", "-1");
+      start.scrollIntoView({ block: "center", behavior: "smooth" });
+      start.focus({ preventScroll: true });
+    }
   }
 
-  function openChooser(mark) {
-    const ids = mark.dataset.ids.split(" ");
+  function closeChooser() {
+    if (chooser) {
+      chooser.hidden = true;
+      chooser.replaceChildren();
+    }
+  }
+
+  function openThread(id, opener) {
+    if (window.ClaimmarkThread) window.ClaimmarkThread.open(id, opener);
+  }
+
+  function openChooser(mark, rows) {
     chooser.replaceChildren();
-    for (const id of ids) {
-      const item = document.getElementById("ann-" + id);
+    for (const r of rows) {
       const button = document.createElement("button");
       button.type = "button";
       button.setAttribute("role", "menuitem");
-      button.dataset.choose = id;
-      const tag = item ? item.querySelector(".tag-chip").textContent : "";
-      const who = item ? item.dataset.author : "";
-      const quote = item ? item.querySelector(".ann-item__quote").textContent : "";
-      button.textContent = `${tag} · ${who} · “${quote.slice(0, 50)}${quote.length > 50 ? "…" : ""}”`;
+      button.dataset.choose = r.id;
+      const quote = codePoints.slice(r.start, r.end).join("");
+      button.textContent = `${tagLabel(r.tag)} · ${r.author} · “${quote.slice(0, 50)}${quote.length > 50 ? "…" : ""}”`;
       chooser.appendChild(button);
     }
     placeNear(chooser, mark.getBoundingClientRect());
@@ -158,7 +732,6 @@
 
   document.addEventListener("mouseup", (event) => {
     if (picker.contains(event.target) || (chooser && chooser.contains(event.target))) return;
-    // Let the browser finish updating the selection first.
     setTimeout(() => {
       const found = selectionOffsets();
       if (found) openPicker(found);
@@ -166,7 +739,6 @@
   });
 
   document.addEventListener("keyup", (event) => {
-    // Keyboard selection (Shift + arrows with caret browsing) opens the picker too.
     if (event.key === "Shift" || (event.shiftKey && event.key.startsWith("Arrow"))) {
       const found = selectionOffsets();
       if (found) openPicker(found);
@@ -179,24 +751,54 @@
       activate(jump.dataset.jump, { scrollText: true, scrollList: false });
       return;
     }
-    const cancel = event.target.closest("[data-cancel-edit]");
-    if (cancel) {
-      event.preventDefault();
-      cancel.closest(".ann-edit").remove();
+    const agree = event.target.closest("[data-agree]");
+    if (agree) {
+      agreeWith(agree.dataset.agree);
       return;
     }
     const choose = event.target.closest("[data-choose]");
     if (choose) {
       activate(choose.dataset.choose);
       closeChooser();
+      openThread(choose.dataset.choose, document.getElementById("ann-" + choose.dataset.choose));
       return;
     }
-    const mark = event.target.closest("#article-text mark[data-ids]");
+    const edit = event.target.closest("[data-edit]");
+    if (edit && window.htmx) {
+      event.preventDefault();
+      const li = edit.closest(".ann-item");
+      let box = li.querySelector(".ann-item__edit");
+      if (!box) {
+        box = document.createElement("div");
+        box.className = "ann-item__edit";
+        box.id = `ann-edit-${edit.dataset.edit}`;
+        li.appendChild(box);
+      }
+      window.htmx.ajax("GET", edit.href, { target: box, swap: "innerHTML" });
+      return;
+    }
+    const cancel = event.target.closest("[data-cancel-edit]");
+    if (cancel) {
+      event.preventDefault();
+      cancel.closest(".ann-edit").remove();
+      return;
+    }
+    const undo = event.target.closest("[data-undo]");
+    if (undo) {
+      undoDelete(undo);
+      return;
+    }
+    const mark = event.target.closest("#article-text mark");
     const sel = window.getSelection();
     if (mark && (!sel || sel.isCollapsed)) {
-      const ids = mark.dataset.ids.split(" ");
-      if (ids.length === 1) activate(ids[0]);
-      else openChooser(mark);
+      // The innermost element clicked: what covers its first character.
+      const rows = coveringAt(offsetOfElement(mark));
+      if (rows.length === 1) {
+        activate(rows[0].id);
+        openThread(rows[0].id, mark);
+      } else if (rows.length > 1) {
+        openChooser(mark, rows);
+      }
       return;
     }
     if (chooser && !chooser.hidden && !chooser.contains(event.target)) closeChooser();
@@ -212,16 +814,70 @@
     if (picker.hidden || event.ctrlKey || event.metaKey || event.altKey) return;
     const target = event.target;
     if (target.closest && target.closest("textarea, input, select")) return;
-    const button = form.querySelector(`button[data-shortcut="${CSS.escape(event.key.toLowerCase())}"]`);
+    const key = event.key.toLowerCase();
+    const agree = agreeEl.querySelector(`button[data-shortcut="${CSS.escape(key)}"]`);
+    const button = agree || form.querySelector(`button[data-shortcut="${CSS.escape(key)}"]`);
     if (button) {
       event.preventDefault();
+      if (saving || button.disabled) return; // a second press while saving does nothing
       button.click();
     }
   });
 
-  // Keyboard selection. With the text focused (Tab), ArrowRight and ArrowLeft select the
-  // next or previous word, Shift extends the selection word by word, and the picker's
-  // keys then tag it, so a person never needs the mouse.
+  // Edit, delete and undo from the sidebar -----------------------------------------------
+  document.addEventListener("submit", async (event) => {
+    const f = event.target.closest("form[data-delta-form]");
+    if (!f) return;
+    event.preventDefault();
+    const submitter = event.submitter;
+    const url = submitter && submitter.getAttribute("formaction") ? submitter.getAttribute("formaction") : f.action;
+    if (submitter && submitter.dataset.confirm && !window.confirm(submitter.dataset.confirm)) return;
+    const box = f.closest(".ann-edit");
+    const errorBox = box.querySelector(".ann-edit__error");
+    f.querySelectorAll("button").forEach((b) => (b.disabled = true));
+    let result;
+    try {
+      result = await send(url, new FormData(f));
+    } catch (e) {
+      result = { ok: false, json: { detail: "The server could not be reached. Try again." } };
+    }
+    f.querySelectorAll("button").forEach((b) => (b.disabled = false));
+    if (!result.ok) {
+      if (result.json.html) {
+        box.outerHTML = result.json.html; // the merge of my change with theirs
+        return;
+      }
+      showError(errorBox, result.json.detail || "The change was not saved.");
+      return;
+    }
+    box.remove();
+    applyEvent(result.json.event, { own: true });
+    if (result.json.undo) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "btn";
+      button.textContent = "Undo";
+      button.dataset.undo = result.json.undo.url;
+      button.dataset.version = result.json.undo.version;
+      notice(`Annotation “${result.json.undo.quote}” deleted. It stays in the history.`, button);
+    }
+  });
+
+  async function undoDelete(button) {
+    const body = new FormData();
+    body.set("version", button.dataset.version);
+    button.disabled = true;
+    const result = await send(button.dataset.undo, body);
+    if (!result.ok) {
+      button.disabled = false;
+      showError(document.getElementById("reader-notice"), result.json.detail || "It could not be restored.");
+      return;
+    }
+    document.getElementById("reader-notice").replaceChildren();
+    applyEvent(result.json.event, { own: true });
+  }
+
+  // Keyboard selection -------------------------------------------------------------------
   const words = [];
   for (let i = 0; i < codePoints.length; ) {
     while (i < codePoints.length && isSpace(codePoints[i])) i++;
@@ -232,32 +888,6 @@
   let anchorWord = null;
   let focusWord = null;
   let keyboardMode = false;
-
-  // The DOM point of a code-point offset: the run that holds it, and the UTF-16 offset in
-  // its text. An end offset at a run's edge belongs to the run before.
-  function domPoint(offset, side) {
-    const segs = segments();
-    let seg = null;
-    for (let lo = 0, hi = segs.length - 1; lo <= hi; ) {
-      const mid = (lo + hi) >> 1;
-      const start = Number(segs[mid].dataset.start);
-      const end = start + cpLength(segs[mid].textContent);
-      const inside = side === "end" ? start < offset && offset <= end : start <= offset && offset < end;
-      if (inside) {
-        seg = segs[mid];
-        break;
-      }
-      if (offset < start || (side === "end" && offset === start)) hi = mid - 1;
-      else lo = mid + 1;
-    }
-    if (!seg) return null;
-    const node = seg.firstChild;
-    let units = 0;
-    for (let n = offset - Number(seg.dataset.start); n > 0; n--) {
-      units += node.data.codePointAt(units) > 0xffff ? 2 : 1;
-    }
-    return [node, units];
-  }
 
   function selectWords() {
     const [lo, hi] = anchorWord <= focusWord ? [anchorWord, focusWord] : [focusWord, anchorWord];
@@ -271,6 +901,13 @@
     edge.scrollIntoView({ block: "nearest" });
   }
 
+  function afterKeyboardSave() {
+    if (!keyboardMode) return;
+    const text = document.getElementById("article-text");
+    if (text) text.focus({ preventScroll: true });
+    if (focusWord !== null) anchorWord = focusWord;
+  }
+
   document.addEventListener("keydown", (event) => {
     if (event.target.id !== "article-text" || !words.length) return;
     if (event.key !== "ArrowRight" && event.key !== "ArrowLeft") return;
@@ -278,31 +915,129 @@
     keyboardMode = true;
     const step = event.key === "ArrowRight" ? 1 : -1;
     const clamp = (n) => Math.max(0, Math.min(words.length - 1, n));
-    if (focusWord === null) {
-      anchorWord = focusWord = step > 0 ? 0 : words.length - 1;
-    } else if (event.shiftKey) {
-      focusWord = clamp(focusWord + step);
-    } else {
-      anchorWord = focusWord = clamp(focusWord + step);
-    }
+    if (focusWord === null) anchorWord = focusWord = step > 0 ? 0 : words.length - 1;
+    else if (event.shiftKey) focusWord = clamp(focusWord + step);
+    else anchorWord = focusWord = clamp(focusWord + step);
     selectWords();
   });
 
-  document.body.addEventListener("htmx:afterSettle", (event) => {
-    // After a keyboard save the text is new: give it focus back and go on from there.
-    if (keyboardMode && event.detail.target && event.detail.target.id === "reader") {
-      const text = document.getElementById("article-text");
-      if (text) text.focus({ preventScroll: true });
-      if (focusWord !== null) anchorWord = focusWord;
+  // The event stream ---------------------------------------------------------------------
+  const statusEl = () => document.getElementById("live-status");
+  let source = null;
+  let connection = null;
+  let retryTimer = null;
+
+  function setLive(stateName, text) {
+    const el = statusEl();
+    if (!el) return;
+    el.dataset.state = stateName;
+    el.querySelector(".live-status__text").textContent = text;
+  }
+
+  function showPresence(readers) {
+    const el = document.getElementById("presence");
+    if (!el) return;
+    const others = readers.filter((r) => r.username !== state.me);
+    el.replaceChildren();
+    if (!others.length) return;
+    const label = document.createElement("span");
+    label.className = "presence__label";
+    label.textContent = "Also reading: ";
+    el.appendChild(label);
+    others.forEach((r, i) => {
+      const who = document.createElement("span");
+      who.className = "presence__who";
+      who.dataset.username = r.username;
+      who.title = r.name;
+      who.textContent = r.username;
+      el.appendChild(who);
+      if (i < others.length - 1) el.append(", ");
+    });
+  }
+
+  const typingTimers = new Map();
+
+  function showTyping(t) {
+    const key = t.username;
+    clearTimeout(typingTimers.get(key));
+    document.querySelectorAll(`.ann-item__typing[data-username="${CSS.escape(key)}"]`).forEach((el) => {
+      el.hidden = true;
+      delete el.dataset.username;
+    });
+    if (t.annotation) {
+      const li = document.getElementById(`ann-${t.annotation}`);
+      let el = li && li.querySelector(".ann-item__typing");
+      if (li && !el) {
+        el = document.createElement("span");
+        el.className = "ann-item__typing muted";
+        li.querySelector(".ann-item__discuss").append(" ", el);
+      }
+      if (el) {
+        el.dataset.username = key;
+        el.textContent = `${key} is typing…`;
+        el.hidden = false;
+      }
+      typingTimers.set(key, setTimeout(() => showTyping({ username: key, annotation: null }), 8000));
     }
+    document.dispatchEvent(new CustomEvent("claimmark:typing", { detail: t }));
+  }
+
+  function connect() {
+    if (source) source.close();
+    const url = `${reader.dataset.streamUrl}?since=${lastEventId}`;
+    source = new EventSource(url);
+    source.onopen = () => setLive("live", "Live");
+    source.onerror = () => {
+      if (source.readyState === EventSource.CLOSED) {
+        // Refused (signed out, or the server is gone for good): try again later ourselves.
+        setLive("offline", "Offline: reconnecting…");
+        clearTimeout(retryTimer);
+        retryTimer = setTimeout(connect, 5000);
+      } else {
+        setLive("offline", "Offline: reconnecting…");
+      }
+    };
+    source.onmessage = (e) => applyEvent(JSON.parse(e.data));
+    source.addEventListener("hello", (e) => {
+      const hello = JSON.parse(e.data);
+      connection = hello.conn;
+      showPresence(hello.readers);
+      document.dispatchEvent(new CustomEvent("claimmark:badge", { detail: { unread: hello.unread } }));
+      setLive("live", "Live");
+    });
+    source.addEventListener("presence", (e) => showPresence(JSON.parse(e.data).readers));
+    source.addEventListener("typing", (e) => showTyping(JSON.parse(e.data)));
+    source.addEventListener("badge", (e) => document.dispatchEvent(new CustomEvent("claimmark:badge", { detail: JSON.parse(e.data) })));
+    source.addEventListener("reset", () => refreshReader());
+  }
+
+  window.addEventListener("pagehide", () => {
+    if (connection && navigator.sendBeacon) {
+      const body = new FormData();
+      body.set("leave", connection);
+      body.set("csrfmiddlewaretoken", csrf());
+      navigator.sendBeacon(reader.dataset.presenceUrl, body);
+    }
+    if (source) source.close();
   });
 
-  // A saved annotation replaces the reader; close the picker and forget the selection.
-  document.body.addEventListener("htmx:afterRequest", (event) => {
-    if (event.detail.elt === form && event.detail.successful) {
-      closePicker();
-      const sel = window.getSelection();
-      if (sel) sel.removeAllRanges();
-    }
+  // Typing notices go out from the thread panel through this.
+  window.ClaimmarkReader = {
+    typing(annotationId) {
+      const body = new FormData();
+      body.set("typing", annotationId || "");
+      fetch(reader.dataset.presenceUrl, { method: "POST", body, headers: { "X-CSRFToken": csrf() }, credentials: "same-origin" });
+    },
+    applyEvent,
+    repaintAll: () => repaint([[0, codePoints.length + 1]]),
+  };
+
+  document.body.addEventListener("htmx:afterSwap", (event) => {
+    // A filter change swaps the reader: take its data, keep the stream.
+    if (event.detail.target && event.detail.target.id === "reader") load();
+    else if (document.getElementById("reader") !== reader) load();
   });
+
+  load();
+  connect();
 })();

@@ -1,8 +1,9 @@
-// The discussion panel beside the reader (issue 4). A highlight, an entry of the overlap
-// chooser or a sidebar "Discuss" link loads the annotation's thread into #thread-panel
-// through htmx; the panel's own forms swap the thread in place. When a comment or verdict
-// changes, the server sends "claimmark:annotation-changed" and the reader reloads its
-// sidebar so counts and statuses stay true.
+// The discussion panel beside the reader. A highlight, an entry of the overlap chooser
+// or a sidebar "Discuss" link loads the annotation's thread into #thread-panel through
+// htmx; the panel's own forms swap the thread in place. A comment or verdict posted here
+// comes back with its change ("claimmark:event"), which the reader applies like any
+// other; others' activity on the open thread reloads it unless a draft is being written.
+// Typing in the panel tells the others who is writing.
 (function () {
   "use strict";
 
@@ -10,13 +11,20 @@
   if (!panel || !window.htmx) return;
   let opener = null;
 
+  function currentId() {
+    const thread = panel.querySelector("#thread");
+    return thread ? Number(thread.dataset.annotation) : null;
+  }
+
   function open(id, from) {
     opener = from || document.activeElement;
     const url = panel.dataset.threadUrl.replace("/0/", "/" + encodeURIComponent(id) + "/");
     window.htmx.ajax("GET", url, { target: panel, swap: "innerHTML" });
   }
+  window.ClaimmarkThread = { open };
 
   function close() {
+    stopTyping();
     panel.hidden = true;
     panel.replaceChildren();
     document.body.classList.remove("has-thread");
@@ -29,7 +37,9 @@
     panel.hidden = false;
     document.body.classList.add("has-thread");
     const heading = panel.querySelector("#thread-title");
-    if (heading) heading.focus({ preventScroll: true });
+    if (heading && event.detail.requestConfig && event.detail.requestConfig.verb === "get") {
+      heading.focus({ preventScroll: true });
+    }
   });
 
   document.addEventListener("click", (event) => {
@@ -41,19 +51,8 @@
     }
     const link = event.target.closest("[data-thread-open]");
     if (link) {
-      opener = link; // htmx loads it through the link's hx-get
-      return;
-    }
-    const choose = event.target.closest("[data-choose]");
-    if (choose) {
-      open(choose.dataset.choose, document.getElementById("ann-" + choose.dataset.choose));
-      return;
-    }
-    const mark = event.target.closest("#article-text mark[data-ids]");
-    const selection = window.getSelection();
-    if (mark && (!selection || selection.isCollapsed)) {
-      const ids = mark.dataset.ids.split(" ");
-      if (ids.length === 1) open(ids[0], mark);
+      event.preventDefault();
+      open(link.dataset.threadOpen, link);
     }
   });
 
@@ -64,9 +63,64 @@
     close();
   });
 
-  document.body.addEventListener("claimmark:annotation-changed", () => {
-    if (document.getElementById("reader")) {
-      window.htmx.ajax("GET", window.location.href, { target: "#reader", swap: "outerHTML" });
+  // My own comment or verdict: the reader applies its change at once.
+  document.body.addEventListener("claimmark:event", (event) => {
+    if (window.ClaimmarkReader) window.ClaimmarkReader.applyEvent(event.detail, { own: true });
+  });
+
+  // Someone else's comment or verdict on the open thread.
+  document.addEventListener("claimmark:thread-activity", (event) => {
+    if (panel.hidden || currentId() !== Number(event.detail.annotation)) return;
+    const drafting = Array.from(panel.querySelectorAll("textarea")).some((t) => t.value.trim());
+    if (!drafting) {
+      open(currentId(), opener);
+      return;
     }
+    const box = panel.querySelector(".thread__activity");
+    if (box) box.hidden = false;
+  });
+
+  // Typing ------------------------------------------------------------------------------
+  let typingFor = null;
+  let lastSent = 0;
+
+  function stopTyping() {
+    if (typingFor !== null && window.ClaimmarkReader) window.ClaimmarkReader.typing(null);
+    typingFor = null;
+    lastSent = 0;
+  }
+
+  panel.addEventListener("input", (event) => {
+    if (!event.target.matches("textarea") || !window.ClaimmarkReader) return;
+    const id = currentId();
+    const now = Date.now();
+    if (id !== typingFor || now - lastSent > 3000) {
+      typingFor = id;
+      lastSent = now;
+      window.ClaimmarkReader.typing(id);
+    }
+  });
+  panel.addEventListener("focusout", (event) => {
+    if (event.target.matches("textarea") && !panel.contains(event.relatedTarget)) stopTyping();
+  });
+  panel.addEventListener("submit", () => stopTyping());
+
+  const typingTimers = new Map();
+  document.addEventListener("claimmark:typing", (event) => {
+    const t = event.detail;
+    const box = panel.querySelector(".thread__typing");
+    if (!box) return;
+    clearTimeout(typingTimers.get(t.username));
+    const others = new Set((box.dataset.who || "").split(" ").filter(Boolean));
+    if (t.annotation && t.annotation === currentId()) {
+      others.add(t.username);
+      typingTimers.set(t.username, setTimeout(() => {
+        document.dispatchEvent(new CustomEvent("claimmark:typing", { detail: { username: t.username, annotation: null } }));
+      }, 8000));
+    } else {
+      others.delete(t.username);
+    }
+    box.dataset.who = Array.from(others).join(" ");
+    box.textContent = others.size ? `${Array.from(others).join(", ")} ${others.size === 1 ? "is" : "are"} typing…` : "";
   });
 })();

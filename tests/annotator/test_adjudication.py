@@ -1,6 +1,8 @@
 """Curators settle disputes: the final tag and a reason, in history, shown in the
 thread, the sidebar, the queue and the API; they can reopen; never on their own."""
 
+import json
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
@@ -215,7 +217,8 @@ def test_the_thread_offers_curators_the_settlement_and_shows_it(client, disputed
     url = reverse("annotator:annotation_settle", args=[disputed.pk])
     response = client.post(url, {"tag": "opinion", "reason": "It judges."}, **HX)
     assert response.status_code == 200
-    assert "claimmark:annotation-changed" in response["HX-Trigger"]
+    trigger = json.loads(response["HX-Trigger"])["claimmark:event"]
+    assert trigger["kind"] == "annotation.changed" and trigger["data"]["status"] == "settled"
     html = response.content.decode()
     assert "⚖ Settled" in html and "It judges." in html and "Reopen" in html
     assert "<html" not in html

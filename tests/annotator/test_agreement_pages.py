@@ -121,9 +121,12 @@ def test_bad_list_parameters_are_a_400_with_a_sentence(
     assert sentence in html.unescape(response.content.decode())
 
 
-def test_a_long_list_is_paged_and_htmx_gets_the_next_items(client, article, alice, bob):
-    for _ in range(agreement.DISAGREEMENTS_PAGE + 5):
-        factories.annotate(article, alice, "bridge", "fact")
+def test_a_long_list_is_paged_and_htmx_gets_the_next_items(client, tags, alice, bob):
+    count = agreement.DISAGREEMENTS_PAGE + 5
+    text = " ".join(f"w{i}" for i in range(count)) + " Traffic will grow."
+    article = factories.make_article(created_by=alice, title="Many words", text=text)
+    for i in range(count):
+        factories.annotate(article, alice, f"w{i} ", "fact")
     factories.annotate(article, bob, "Traffic", "fact")
     client.force_login(alice)
     url = reverse("annotator:article_disagreements", args=[article.slug])

@@ -360,8 +360,7 @@ def test_an_admin_can_restore_someone_elses_annotation(article, alice):
 
 
 def test_list_paginates_with_next(api, article, alice):
-    for _ in range(3):
-        factories.annotate(article, alice, "Officials")
+    factories.annotate_many(article, alice, 3)
     first = api.get(f"/api/articles/{article.slug}/annotations/?page_size=2").json()
     assert len(first["results"]) == 2 and first["next"]
     second = api.get(first["next"]).json()
@@ -408,14 +407,12 @@ def _list_queries(api, article):
 
 
 def test_list_query_count_is_the_same_for_10_and_100_annotations(api, article, alice, bob):
-    for n in range(10):
-        annotation = factories.annotate(article, alice, "Officials")
+    for n, annotation in enumerate(factories.annotate_many(article, alice, 10)):
         Review.objects.create(
             annotation=annotation, reviewer=bob, verdict="agree" if n else "disagree"
         )
     ten = _list_queries(api, article)
-    for _ in range(90):
-        factories.annotate(article, bob, "shameful", "opinion")
+    factories.annotate_many(article, bob, 90, "opinion")
     hundred = _list_queries(api, article)
     assert ten[1] == 10 and hundred[1] == 100
     assert ten[0] == hundred[0]

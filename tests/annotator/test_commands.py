@@ -124,3 +124,23 @@ def test_export_command_takes_the_same_filters_and_sentences(db, tags):
         call_command(
             "export_annotations", "--format", "csv", "--tag", "rumour", stdout=io.StringIO()
         )
+
+
+def test_prune_events_deletes_only_old_events(article, alice):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from annotator.models import Event
+
+    factories.annotate_many(article, alice, 3)
+    old = Event.objects.order_by("id")[:2]
+    Event.objects.filter(pk__in=[e.pk for e in old]).update(
+        created=timezone.now() - timedelta(days=30)
+    )
+    out = io.StringIO()
+    call_command("prune_events", "--days", "7", "--dry-run", stdout=out)
+    assert "Would delete 2 event(s)" in out.getvalue() and Event.objects.count() == 3
+    call_command("prune_events", "--days", "7", stdout=out)
+    assert "Deleted 2 event(s)" in out.getvalue()
+    assert Event.objects.count() == 1

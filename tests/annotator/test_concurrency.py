@@ -136,3 +136,55 @@ def test_racing_first_verdicts_over_http_give_one_201(live_server, tags, alice, 
     assert all(r.json()["verdict"] == "agree" for r in responses)
     assert Review.objects.filter(annotation=a, reviewer=bob).count() == 1
     assert Review.history.filter(history_type="+").count() == 1
+
+
+def _race_creates(url: str, headers: list[dict], payload: dict) -> list:
+    import httpx
+
+    barrier = threading.Barrier(len(headers))
+    responses = [None] * len(headers)
+
+    def post(i):
+        with httpx.Client(timeout=30) as client:
+            barrier.wait()
+            responses[i] = client.post(url, json=payload, headers=headers[i])
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(len(headers))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return responses
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_double_submits_over_http_make_one_annotation(live_server, tags, alice, bob):
+    """A double click sent twice at once, with the same Idempotency-Key or without any:
+    one row, and every response names it."""
+    from rest_framework.authtoken.models import Token
+
+    article = factories.make_article(created_by=alice)
+    token = {"Authorization": f"Token {Token.objects.create(user=alice).key}"}
+    url = f"{live_server.url}/api/articles/{article.slug}/annotations/"
+    start = article.text.index("shameful")
+    keyed = _race_creates(
+        url,
+        [token | {"Idempotency-Key": "same-click"}] * CLIENTS,
+        {"start": start, "end": start + 8, "tag": "opinion"},
+    )
+    unkeyed = _race_creates(url, [token] * CLIENTS, {"start": 0, "end": 9, "tag": "fact"})
+    for responses in (keyed, unkeyed):
+        assert [r.status_code for r in responses] == [201] * CLIENTS, [r.text for r in responses]
+        assert len({r.json()["id"] for r in responses}) == 1
+        replayed = [r.headers.get("Idempotent-Replayed") for r in responses]
+        assert sorted(replayed, key=str) == [None] + ["true"] * (CLIENTS - 1)
+    assert Annotation.objects.count() == 2
+    # Bob's copy of Alice's tag is refused: agree with it instead.
+    bob_token = {"Authorization": f"Token {Token.objects.create(user=bob).key}"}
+    copies = _race_creates(
+        url, [bob_token] * 3, {"start": start, "end": start + 8, "tag": "opinion"}
+    )
+    assert [r.status_code for r in copies] == [409] * 3
+    assert copies[0].json()["code"] == "already_tagged"
+    assert copies[0].headers["Location"] == f"/api/annotations/{keyed[0].json()['id']}/"
+    assert Annotation.objects.count() == 2

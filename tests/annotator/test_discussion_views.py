@@ -1,3 +1,5 @@
+import json
+
 import pytest
 from django.urls import reverse
 
@@ -40,7 +42,8 @@ def test_comment_post_with_and_without_htmx(bob_client, annotation):
     url = reverse("annotator:comment_create", args=[annotation.pk])
     response = bob_client.post(url, {"body": "First"}, **HX)
     assert response.status_code == 200 and "First" in response.content.decode()
-    assert "claimmark:annotation-changed" in response["HX-Trigger"]
+    trigger = json.loads(response["HX-Trigger"])["claimmark:event"]
+    assert trigger["kind"] == "comment.created" and trigger["data"]["comments"] == 1
     response = bob_client.post(url, {"body": "Second"})
     second = Comment.objects.get(body="Second")
     assert response.status_code == 302
@@ -166,13 +169,14 @@ def test_mentions_list_unread_count_and_mark_read(client, annotation, alice, bob
     client.force_login(alice)
     html = client.get(reverse("annotator:mention_list")).content.decode()
     assert "bob</strong> mentioned you" in html and "New" in html
-    assert 'badge--alert">1<' in html  # header count
+    assert 'badge--alert"><span data-unread>1</span>' in html  # header count
     mention = Mention.objects.get()
     response = client.post(reverse("annotator:mentions_mark_read"), {"mention": mention.pk})
     assert response["Location"] == thread_url(annotation) + f"#comment-{comment.pk}"
     mention.refresh_from_db()
     assert mention.is_read
-    assert "badge--alert" not in client.get(reverse("annotator:mention_list")).content.decode()
+    html = client.get(reverse("annotator:mention_list")).content.decode()
+    assert 'badge--alert" hidden><span data-unread>0</span>' in html
 
 
 def test_someone_elses_mention_cannot_be_marked(client, annotation, alice, bob, carol):

@@ -100,8 +100,7 @@ def test_w3c_is_an_annotation_collection_with_pages(api, article, annotated):
 
 
 def test_w3c_splits_into_nested_pages(article, alice, monkeypatch):
-    for _ in range(5):
-        factories.annotate(article, alice, "Officials")
+    factories.annotate_many(article, alice, 5)
     monkeypatch.setattr(formats.w3c, "MIN_PAGE_SIZE", 2)
     monkeypatch.setattr(formats.w3c, "MAX_PAGES", 3)
     text = "".join(formats.export_stream("w3c", formats.export_queryset(), base_url="http://x"))
@@ -175,8 +174,7 @@ def test_export_errors_are_json(api, tags, query, code):
 
 def test_export_queries_do_not_grow_with_the_number_of_annotations(api, article, alice, bob):
     def export_queries(count):
-        for _ in range(count):
-            annotation = factories.annotate(article, alice, "Officials")
+        for annotation in factories.annotate_many(article, alice, count):
             Review.objects.create(annotation=annotation, reviewer=bob, verdict="agree")
         with CaptureQueriesContext(connection) as captured:
             lines = _body(api.get("/api/export/?format=jsonl")).splitlines()

@@ -78,8 +78,7 @@ def test_bad_filters_are_ignored_with_a_message(alice_client, article, alice, bo
 
 def test_history_is_paged_without_gaps_or_repeats(alice_client, article, alice):
     made = []
-    for n in range(60):
-        a = factories.annotate(article, alice, "shameful", "fact")
+    for n, a in enumerate(factories.annotate_many(article, alice, 60)):
         services.annotation_update(annotation=a, actor=alice, version=1, note=f"note {n}")
         made.append(a)
     first = alice_client.get(_url(article)).content.decode()

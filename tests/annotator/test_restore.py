@@ -107,13 +107,14 @@ def test_return_to_a_revision_from_the_history_page(client, edited, alice):
 
 def test_the_reader_offers_undo_right_after_a_delete(alice_client, article, alice):
     a = factories.annotate(article, alice, "shameful waste", "opinion")
-    html = alice_client.post(f"/annotations/{a.pk}/delete/", {"version": 1}, **HX)
-    html = html.content.decode()
-    assert "deleted. It stays in the" in html and ">Undo</button>" in html
-    assert "shameful waste</mark>" not in html
-    response = alice_client.post(f"/annotations/{a.pk}/restore/", {"version": 2}, **HX)
+    json = {"HTTP_ACCEPT": "application/json"}
+    body = alice_client.post(f"/annotations/{a.pk}/delete/", {"version": 1}, **json).json()
+    assert body["undo"]["url"] == f"/annotations/{a.pk}/restore/"
+    response = alice_client.post(body["undo"]["url"], {"version": body["undo"]["version"]}, **json)
     assert response.status_code == 200
-    assert "shameful waste</mark>" in response.content.decode()
+    event = response.json()["event"]
+    assert event["kind"] == "annotation.restored" and event["data"]["deleted"] is False
+    assert "shameful waste</mark>" in alice_client.get(article.get_absolute_url()).content.decode()
     a.refresh_from_db()
     assert (a.deleted_at, a.version) == (None, 3)
 
@@ -125,17 +126,20 @@ def test_a_stale_edit_shows_the_current_state_and_keeps_mine(alice_client, artic
         f"/annotations/{a.pk}/edit/", {"tag": "fact", "note": "my edit", "version": 1}, **HX
     )
     assert response.status_code == 409
-    assert response["HX-Retarget"] == f"#ann-edit-{a.pk}"
     html = response.content.decode()
+    assert html.lstrip().startswith('<div class="ann-edit">')
     assert "changed by alice meanwhile" in html
     assert "“from another tab”" in html  # the current state
-    assert '<option value="fact" selected>' in html and ">my edit</textarea>" in html
+    # Only I changed the tag: mine. We both changed the note: both, mine chosen.
+    assert '<option value="fact" selected>' in html
+    assert '<input type="radio" name="note" value="my edit" checked>' in html
+    assert '<input type="radio" name="note" value="from another tab">' in html
     assert '<input type="hidden" name="version" value="2">' in html
     assert "Apply my change again" in html
     again = alice_client.post(
         f"/annotations/{a.pk}/edit/", {"tag": "fact", "note": "my edit", "version": 2}, **HX
     )
-    assert again.status_code == 200
+    assert again.status_code == 302
     a.refresh_from_db()
     assert (a.tag.key, a.note, a.version) == ("fact", "my edit", 3)
 

@@ -66,10 +66,11 @@ def test_emoji_and_accents_anchor_in_code_points(page, live_server, sign_in, tag
     _open(page, live_server, article)
     drag_select(page, "Niño said 👍🏽")
     page.keyboard.press("f")
-    expect(page.locator("#article-text mark")).to_have_count(1)
+    expect(page.locator("#article-text [data-annotation-id]")).to_have_count(1)
+    expect(page.locator("#article-text [data-annotation-id]")).to_have_text("Niño said 👍🏽")
     drag_select(page, "bridge costs €3")
     page.keyboard.press("o")
-    expect(page.locator("#article-text mark")).to_have_count(2)
+    expect(page.locator("#article-text [data-annotation-id]")).to_have_count(2)
     first, second = Annotation.objects.order_by("start")
     assert (first.start, first.end, first.quote) == (15, 27, "Niño said 👍🏽")
     assert second.quote == "bridge costs €3" == text[second.start : second.end]
@@ -90,7 +91,7 @@ def test_whitespace_is_trimmed_and_a_start_outside_the_article_is_clipped(
     page.mouse.down()
     target = page.evaluate(
         "() => { const r = document.createRange(); const t = document.querySelector("
-        "'#article-text span').firstChild; r.setStart(t, 9); r.setEnd(t, 10);"
+        "'#article-text p').firstChild; r.setStart(t, 9); r.setEnd(t, 10);"
         " const b = r.getBoundingClientRect(); return {x: b.right - 1, y: b.top + b.height / 2}; }"
     )
     page.mouse.move(target["x"], target["y"], steps=6)
@@ -173,7 +174,7 @@ def test_overlapping_annotations_are_each_clickable(
     narrow = factories.annotate(article, bob, "waste", "fact")
     sign_in(alice)
     _open(page, live_server, article)
-    shared = page.locator(f'#article-text mark[data-ids="{wide.pk} {narrow.pk}"]')
+    shared = page.locator(f'#article-text [data-annotation-id="{narrow.pk}"]')
     expect(shared).to_have_text("waste")
     shared.click()
     chooser = page.locator("#chooser")
@@ -189,7 +190,8 @@ def test_overlapping_annotations_are_each_clickable(
     page.keyboard.press("Escape")
     expect(page.locator("#thread-panel")).to_be_hidden()
     page.locator(f"#ann-{narrow.pk} [data-jump]").click()
-    expect(shared).to_have_class("hl tag-fact u-solid hl-overlap is-active")
+    expect(shared).to_have_class("hl tag-fact hl-overlap is-active")
+    expect(shared).to_be_focused()
 
 
 def test_a_bad_save_shows_the_reason_next_to_the_picker(page, live_server, sign_in, article, alice):
@@ -217,7 +219,7 @@ def test_clicking_a_highlight_beyond_the_listed_page_loads_its_item(
     sign_in(alice)
     _open(page, live_server, article)
     expect(page.locator(".ann-item")).to_have_count(100)
-    page.locator(f'#article-text mark[data-ids="{last.pk}"]').click()
+    page.locator(f'#article-text [data-annotation-id="{last.pk}"]').click()
     expect(page.locator(f"#ann-{last.pk}")).to_have_class("ann-item is-active")
     expect(page.locator(".ann-item")).to_have_count(130)
 
@@ -265,11 +267,13 @@ def test_a_stale_edit_shows_the_other_change_and_applies_mine_again(
     expect(conflict).to_contain_text("changed by alice meanwhile")
     expect(conflict).to_contain_text("Speculation")
     expect(item.get_by_label("Note")).to_have_value("my careful note")
+    # Only the note was mine to change: their tag stays.
+    expect(item.get_by_label("Tag")).to_have_value("speculation")
     item.get_by_role("button", name="Apply my change again").click()
     expect(page.locator(f"#ann-{a.pk} .ann-item__note")).to_have_text("my careful note")
-    expect(page.locator("#article-text mark")).to_have_class(re.compile(r"tag-opinion"))
+    expect(page.locator("#article-text mark")).to_have_class(re.compile(r"tag-speculation"))
     a.refresh_from_db()
-    assert (a.tag.key, a.note, a.version) == ("opinion", "my careful note", 3)
+    assert (a.tag.key, a.note, a.version) == ("speculation", "my careful note", 3)
 
 
 def test_delete_then_undo_from_the_reader(page, live_server, sign_in, article, alice):
