@@ -4,6 +4,8 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from simple_history.models import HistoricalRecords
 
+from articles.models import is_curator
+
 # Limits that services enforce and templates read (context processor `limits`).
 NOTE_MAX_LENGTH = 2000
 COMMENT_MAX_LENGTH = 10_000
@@ -82,6 +84,13 @@ class Annotation(models.Model):
         ACCEPTED = "accepted", "Accepted"
         DISPUTED = "disputed", "Disputed"
 
+    class Anchor(models.TextChoices):
+        # After an article revision (services.revisions): still on its words, carried
+        # with the text but its words changed ("moved with the text: check"), or lost.
+        EXACT = "exact", "Exact"
+        MOVED = "moved", "Moved with the text: check"
+        ORPHANED = "orphaned", "Orphaned: select it again"
+
     # PROTECT: deleting an article would take its annotations, threads and verdicts.
     article = models.ForeignKey(
         "articles.Article", on_delete=models.PROTECT, related_name="annotations"
@@ -101,6 +110,10 @@ class Annotation(models.Model):
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    anchor = models.CharField(max_length=8, choices=Anchor.choices, default=Anchor.EXACT)
+    # Orphaned only: the article revision whose text start/end and quote refer to (the
+    # current text no longer holds them, so they are exempt from the range check).
+    anchor_revision = models.PositiveIntegerField(null=True, blank=True)
 
     objects = AnnotationQuerySet.as_manager()
     history = HistoricalRecords()
@@ -125,6 +138,15 @@ class Annotation(models.Model):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    @property
+    def needs_check(self) -> bool:
+        """Moved with the text or orphaned by an article revision: in "anchors to check"."""
+        return self.anchor != self.Anchor.EXACT
+
+    @property
+    def is_orphaned(self) -> bool:
+        return self.anchor == self.Anchor.ORPHANED
 
     @property
     def etag(self) -> str:
@@ -157,6 +179,20 @@ class Annotation(models.Model):
     def is_restorable_by(self, user) -> bool:
         """Undo a delete or return to a revision: the author or an admin."""
         return user.is_authenticated and (user.pk == self.author_id or user.is_staff)
+
+    def is_reanchorable_by(self, user) -> bool:
+        """Select its span again: the author; a curator or an admin too while its anchor
+        needs checking. Not once deleted."""
+        if self.is_deleted or not user.is_authenticated:
+            return False
+        return user.pk == self.author_id or (self.needs_check and is_curator(user))
+
+    def is_deletable_by(self, user) -> bool:
+        """Delete: the author; a curator or an admin too while its anchor needs checking
+        (an orphan nobody can place any more)."""
+        return self.is_editable_by(user) or (
+            not self.is_deleted and self.needs_check and is_curator(user)
+        )
 
     def is_moderatable_by(self, user) -> bool:
         """Change anyone's tag or note in the Django admin: an admin."""
@@ -259,3 +295,33 @@ class Review(models.Model):
 
     def __str__(self):
         return f"{self.verdict} by {self.reviewer_id} on annotation {self.annotation_id}"
+
+
+class Notification(models.Model):
+    """Something a person should know about, shown until read. Minimal for now: an
+    article revision that moved or orphaned their annotations. (Issue 15, the inbox,
+    extends it; written by services.notify, without history: it is not shared work.)"""
+
+    class Kind(models.TextChoices):
+        ANCHORS = "anchors", "Annotations to check after a revision"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    article = models.ForeignKey(
+        "articles.Article", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    annotation = models.ForeignKey(
+        Annotation, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    text = models.TextField()
+    is_read = models.BooleanField(default=False)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["is_read", "-created", "-id"]
+        indexes = [models.Index(fields=["user", "is_read"], name="notification_user_unread")]
+
+    def __str__(self):
+        return f"{self.kind} for {self.user_id}: {self.text[:40]}"

@@ -1,4 +1,5 @@
-"""Every write to annotations, comments, mentions and verdicts, with its rules.
+"""Every write to annotations, comments, mentions and verdicts, and the revisions of
+articles that carry annotations across, with its rules.
 
 Services are keyword-only functions; each runs in one transaction and records its
 revision with the acting person (django-simple-history reads `_history_user`), so no
@@ -23,16 +24,28 @@ from annotator.services.discussion import (
     comment_update,
     mentions_mark_read,
 )
+from annotator.services.notifications import notify
 from annotator.services.reviews import review_set
+from annotator.services.revisions import (
+    RevisionPlan,
+    StaleArticle,
+    article_revise,
+    article_revision_preview,
+    revision_text,
+)
 from annotator.services.rules import check_span, message_of
 
 __all__ = [
+    "RevisionPlan",
+    "StaleArticle",
     "StaleVersion",
     "annotation_create",
     "annotation_delete",
     "annotation_moderate",
     "annotation_restore",
     "annotation_update",
+    "article_revise",
+    "article_revision_preview",
     "check_span",
     "comment_create",
     "comment_delete",
@@ -40,5 +53,7 @@ __all__ = [
     "comment_update",
     "mentions_mark_read",
     "message_of",
+    "notify",
     "review_set",
+    "revision_text",
 ]
