@@ -35,12 +35,16 @@ from rapidfuzz.distance import Indel
 EXACT, MOVED, ORPHANED = "exact", "moved", "orphaned"
 
 # A cut anchor is re-found only when its new quote is at least this similar to the old
-# one (Indel similarity: 1 - insertions and deletions / both lengths) and its weighted
-# score, with the context around it, at least SCORE_MIN. Calibrated on the edit corpus in
-# tests/annotator/test_anchoring_corpus.py: a reworded word or two in a sentence passes, a
-# changed number in a short quote ("80%" -> "75%") does not.
-QUOTE_MIN = 0.75
-SCORE_MIN = 0.70
+# one (Indel similarity: 1 - (characters inserted + deleted) / (both lengths), so a word
+# inserted costs its length once) and its weighted score, with the context around it, at
+# least SCORE_MIN. Calibrated on the edit corpus (tests/annotator/test_revision_corpus.py):
+# a typo fixed, a word inserted or reworded in a sentence passes (0.82-0.98); a short
+# quote with half its characters changed ("2019" -> "2021": 0.75) does not. The search is
+# local (around the diff's image of the quote), so the context need not be intact: at
+# the lowest quote similarity, about one side of it must be (a quote whose next
+# paragraph was deleted still moves with the text).
+QUOTE_MIN = 0.80
+SCORE_MIN = 0.60
 WEIGHTS = (50, 20, 20, 2)  # quote, prefix, suffix, closeness (Hypothesis' weights)
 # Code points around a cut anchor's image searched for its quote (at least; half the
 # quote's length when that is more).
@@ -48,6 +52,9 @@ SEARCH_MARGIN = 32
 # Identical text at least this long, deleted in one place and inserted in another, counts
 # as moved text: anchors inside it move with it exactly.
 MIN_MOVE = 32
+# A change at a quote's edge up to this long (or half the quote) is taken as the new
+# words of the quote's edge ("62%" -> "a majority"); a longer one is searched.
+SMALL_CHANGE = 24
 # Seconds a diff may take before diff-match-patch settles for a coarser (still correct)
 # one: every equal run it reports is still equal, fewer of them are found.
 DIFF_TIMEOUT = 1.0
@@ -77,6 +84,7 @@ class Placement:
     quote: str
     anchor: str  # EXACT, MOVED or ORPHANED
     score: float = 1.0  # the weighted score of a re-found anchor; 1.0 for EXACT
+    similarity: float = 1.0  # of its new quote to the old one
 
     @property
     def is_flagged(self) -> bool:
@@ -91,6 +99,18 @@ class Segment:
     new: int
     length: int
     moved: bool = False
+
+
+def _cuts_word(old: str, new: str, i1: int, i2: int, j1: int, j2: int, *, left: bool) -> bool:
+    """Whether the change old[i1:i2] -> new[j1:j2] starts (left) or ends inside a word:
+    a letter or digit of the change touches one just outside it."""
+    if left:
+        outside = old[i1 - 1] if i1 > 0 else ""
+        inside = (old[i1] if i2 > i1 else "") + (new[j1] if j2 > j1 else "")
+    else:
+        outside = old[i2] if i2 < len(old) else ""
+        inside = (old[i2 - 1] if i2 > i1 else "") + (new[j2 - 1] if j2 > j1 else "")
+    return outside.isalnum() and any(c.isalnum() for c in inside)
 
 
 def _dmp(timeout: float) -> diff_match_patch:
@@ -130,27 +150,65 @@ class TextChange:
 
     # The diff as blocks ------------------------------------------------------------------
 
-    @staticmethod
-    def _blocks(pieces) -> list[tuple[int, int, int, int, int]]:
+    def _blocks(self, pieces) -> list[tuple[int, int, int, int, int]]:
         """(op, i1, i2, j1, j2) like difflib's opcodes: op 0 equal, -1 changed (a delete,
-        an insert or both: old[i1:i2] became new[j1:j2])."""
-        blocks, i, j = [], 0, 0
+        an insert or both: old[i1:i2] became new[j1:j2]). A change that cuts into a word
+        takes the whole word, so "2019" -> "2021" is one changed word, not "20" kept."""
+        regions, i, j = [], 0, 0
         for op, text in pieces:
             n = len(text)
             if op == 0:
-                blocks.append((0, i, i + n, j, j + n))
                 i, j = i + n, j + n
                 continue
-            if blocks and blocks[-1][0] == -1 and (blocks[-1][2] == i and blocks[-1][4] == j):
-                _, i1, _, j1, _ = blocks.pop()
+            if regions and regions[-1][1] == i and regions[-1][3] == j:
+                region = regions[-1]
             else:
-                i1, j1 = i, j
+                region = [i, i, j, j]
+                regions.append(region)
             if op == -1:
                 i += n
+                region[1] = i
             else:
                 j += n
-            blocks.append((-1, i1, i, j1, j))
+                region[3] = j
+        blocks, i, j = [], 0, 0
+        for i1, i2, j1, j2 in self._whole_words(regions):
+            if i1 > i:
+                blocks.append((0, i, i1, j, j1))
+            blocks.append((-1, i1, i2, j1, j2))
+            i, j = i2, j2
+        if i < len(self.old) or j < len(self.new):
+            blocks.append((0, i, len(self.old), j, len(self.new)))
         return blocks
+
+    def _whole_words(self, regions):
+        """Widen each changed region over the word characters it cuts into (they are
+        equal in both texts, so both sides widen alike), merging regions that meet."""
+        old, new = self.old, self.new
+        merged: list[list[int]] = []
+        for i1, i2, j1, j2 in regions:
+            low = merged[-1][1] if merged else 0
+            if _cuts_word(old, new, i1, i2, j1, j2, left=True):
+                while i1 > low and old[i1 - 1].isalnum():
+                    i1, j1 = i1 - 1, j1 - 1
+            if merged and i1 <= merged[-1][1]:
+                merged[-1][1], merged[-1][3] = i2, j2
+            else:
+                merged.append([i1, i2, j1, j2])
+        for k, region in enumerate(merged):
+            i1, i2, j1, j2 = region
+            high = merged[k + 1][0] if k + 1 < len(merged) else len(old)
+            if _cuts_word(old, new, i1, i2, j1, j2, left=False):
+                while i2 < high and old[i2].isalnum():
+                    i2, j2 = i2 + 1, j2 + 1
+            region[1], region[3] = i2, j2
+        result: list[list[int]] = []
+        for region in merged:
+            if result and region[0] <= result[-1][1]:
+                result[-1][1], result[-1][3] = region[1], region[3]
+            else:
+                result.append(region)
+        return result
 
     def _moved_segments(self) -> list[Segment]:
         """Text deleted in one place and inserted in another: a second diff of all the
@@ -231,6 +289,24 @@ class TextChange:
 
     # Placing anchors -----------------------------------------------------------------------
 
+    def _is_sharp(self, start: int, end: int, length: int) -> bool:
+        """Whether both edges of old[start:end] lie in equal text or in changes no longer
+        than SMALL_CHANGE (or half the quote), so the image's edges can be trusted."""
+        limit = max(SMALL_CHANGE, length // 2)
+        first = self.blocks[bisect.bisect_right(self._block_starts, start) - 1]
+        last = self.blocks[min(bisect.bisect_left(self._block_ends, end), len(self.blocks) - 1)]
+        return all(op == 0 or (i2 - i1 <= limit and j2 - j1 <= limit)
+                   for op, i1, i2, j1, j2 in (first, last))  # fmt: skip
+
+    def map_within(self, position: int) -> int:
+        """Where old `position` falls in the new text, in proportion inside a changed
+        block (a guess for when the diff gave up on a long stretch: its deadline)."""
+        k = bisect.bisect_right(self._block_starts, min(position, len(self.old) - 1)) - 1
+        op, i1, i2, j1, j2 = self.blocks[max(k, 0)]
+        if op == 0 or i2 == i1:
+            return self.map_start(position)
+        return j1 + (position - i1) * (j2 - j1) // (i2 - i1)
+
     def place(self, anchor: Anchor) -> Placement:
         """Where `anchor` (whose quote is old[start:end]) lands in the new text."""
         segment = self.segment_of(anchor.start, anchor.end)
@@ -239,16 +315,27 @@ class TextChange:
             end = start + anchor.end - anchor.start
             if self.new[start:end] == anchor.quote:
                 return Placement(start, end, anchor.quote, EXACT)
+        length = len(anchor.quote)
         image = (self.map_start(anchor.start), self.map_end(anchor.end))
+        if self._is_sharp(anchor.start, anchor.end, length):
+            # The diff says precisely what became of the quote's edges (kept, or replaced
+            # by a few words): its image is the answer when it is good enough.
+            found = judge(self.new, anchor, *image, image)
+            if found is not None:
+                return found
         candidates = [image]
+        if image[1] - image[0] > 2 * (length + SEARCH_MARGIN):
+            # The edit replaced far more than the quote around it: guess in proportion.
+            at = self.map_within(anchor.start)
+            candidates = [(at, at + length)]
         for position in (anchor.start, anchor.end - 1):
             moved = self.segment_of(position, position + 1)
             if moved is not None and moved.moved:
                 at = moved.new + position - moved.old
                 if position == anchor.start:
-                    candidates.append((at, at + len(anchor.quote)))
+                    candidates.append((at, at + length))
                 else:
-                    candidates.append((max(0, at + 1 - len(anchor.quote)), at + 1))
+                    candidates.append((max(0, at + 1 - length), at + 1))
         return best_placement(self.new, anchor, candidates, self.tokens, image)
 
     @cached_property
@@ -289,7 +376,8 @@ def _score(text: str, anchor: Anchor, start: int, end: int, hint: int) -> tuple[
 def _refine(text: str, anchor: Anchor, start: int, end: int, tokens: Tokens) -> tuple[int, int]:
     """Move the edges of text[start:end] to the word edges that make it most like the
     quote: first the start (end fixed), then the end."""
-    reach = max(8, len(anchor.quote) // 4, abs((end - start) - len(anchor.quote)))
+    length = len(anchor.quote)
+    reach = max(8, length // 4, min(abs((end - start) - length), length))
     quote = anchor.quote
 
     def best(options, make):
@@ -312,12 +400,11 @@ def best_placement(
     """The best of `candidates` ((start, end) guesses in `text`) and of the quote's best
     alignment around each, re-fitted to word edges and scored; ORPHANED below the bar."""
     quote = anchor.quote
-    hint = image[0]
     window = max(SEARCH_MARGIN, len(quote) // 2)
     guesses = set()
     for start, end in candidates:
         start, end = max(0, min(start, len(text))), max(0, min(end, len(text)))
-        if start < end:
+        if start < end and end - start <= 2 * (len(quote) + SEARCH_MARGIN):
             guesses.add((start, end))
         low, high = max(0, start - window), min(len(text), max(end, start) + window)
         if high - low >= 1:
@@ -327,20 +414,33 @@ def best_placement(
     best = None
     for start, end in guesses:
         start, end = _refine(text, anchor, start, end, tokens)
-        if not text[start:end].strip():
-            continue
-        score, quote_similarity = _score(text, anchor, start, end, hint)
-        key = (score, quote_similarity, -abs(start - hint))
-        if best is None or key > best[0]:
-            best = (key, start, end)
-    if best is not None:
-        (score, quote_similarity, _), start, end = best
-        if quote_similarity >= QUOTE_MIN and score >= SCORE_MIN:
-            found = text[start:end]
-            inside = image[0] <= start and end <= image[1]
-            kind = EXACT if found == quote and inside else MOVED
-            return Placement(start, end, found, kind, round(score, 3))
+        found = judge(text, anchor, start, end, image, accept_all=True)
+        if found is not None and (best is None or found.score > best.score):
+            best = found
+    if best is not None and best.score >= SCORE_MIN and best.similarity >= QUOTE_MIN:
+        return best
     return Placement(anchor.start, anchor.end, anchor.quote, ORPHANED, 0.0)
+
+
+def judge(
+    text: str, anchor: Anchor, start: int, end: int, image, *, accept_all: bool = False
+) -> Placement | None:
+    """text[start:end] (white space at its edges left out) as the anchor's new place,
+    or None when it falls below the bar (unless `accept_all`, for ranking). Identical
+    words inside the diff's image of the quote are EXACT; anything else MOVED."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if start >= end:
+        return None
+    score, quote_similarity = _score(text, anchor, start, end, image[0])
+    if not accept_all and (quote_similarity < QUOTE_MIN or score < SCORE_MIN):
+        return None
+    found = text[start:end]
+    inside = image[0] <= start and end <= image[1]
+    kind = EXACT if found == anchor.quote and inside else MOVED
+    return Placement(start, end, found, kind, round(score, 3), round(quote_similarity, 3))
 
 
 def find_exact(text: str, anchor: Anchor) -> Placement | None:
