@@ -37,7 +37,7 @@ READ_ONLY = {
     "api:api-root",
     "api:annotation-history",
     "api:token",  # creates an auth token, which is not content
-    "api:article-detail",  # articles are not edited once created
+    "api:article-revisions",
 }
 WRITE_PATHS = [
     "articles:article_create",
@@ -52,6 +52,7 @@ WRITE_PATHS = [
     "annotator:review_set",
     "annotator:mentions_mark_read",
     "api:article-list",
+    "api:article-detail",
     "api:article_annotations",
     "api:annotation-detail",
     "api:annotation-detail (DELETE)",
@@ -159,6 +160,15 @@ def _pages(client, w, alice, bob, admin_user):
         "api:article-list": lambda: (
             _api(bob).post("/api/articles/", {"title": "By API", "text": "Body."}, format="json"),
             bob,
+        ),
+        "api:article-detail": lambda: (
+            _api(alice).patch(
+                f"/api/articles/{a.slug}/",
+                {"text": "Preface.\n\n" + a.text, "reason": "Added a preface."},
+                format="json",
+                HTTP_IF_MATCH=a.etag,
+            ),
+            alice,
         ),
         "api:article_annotations": lambda: (
             _api(bob).post(

@@ -65,6 +65,7 @@ class ArticleAnnotationViewSet(ContentLengthLimit, mixins.ListModelMixin, viewse
         )
         body = serializers.AnnotationSerializer(annotation).data
         location = request.build_absolute_uri(f"/api/annotations/{annotation.pk}/")
+        # The response reads the article's version (the revision the offsets refer to).
         headers = {"ETag": annotation.etag, "Location": location}
         return Response(body, status=status.HTTP_201_CREATED, headers=headers)
 
