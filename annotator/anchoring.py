@@ -128,6 +128,21 @@ def diff(old: str, new: str, *, timeout: float = DIFF_TIMEOUT) -> list[tuple[int
     return pieces
 
 
+def word_diff(old: str, new: str, *, timeout: float = DIFF_TIMEOUT) -> list[tuple[str, str]]:
+    """The diff people read: ("equal" | "delete" | "insert", text) pairs, a changed word
+    shown whole ("Betssy" -> "Betsy", not "Bets" + "s" + "y")."""
+    pieces = []
+    for op, i1, i2, j1, j2 in blocks_of(old, new, diff(old, new, timeout=timeout)):
+        if op == 0:
+            pieces.append(("equal", old[i1:i2]))
+            continue
+        if i2 > i1:
+            pieces.append(("delete", old[i1:i2]))
+        if j2 > j1:
+            pieces.append(("insert", new[j1:j2]))
+    return pieces
+
+
 def similarity(a: str, b: str) -> float:
     """1.0 for equal texts, 0.0 for texts with nothing in common (Indel, normalised)."""
     if not a and not b:
@@ -135,12 +150,73 @@ def similarity(a: str, b: str) -> float:
     return Indel.normalized_similarity(a, b)
 
 
+def blocks_of(old: str, new: str, pieces) -> list[tuple[int, int, int, int, int]]:
+    """(op, i1, i2, j1, j2) like difflib's opcodes: op 0 equal, -1 changed (a delete,
+    an insert or both: old[i1:i2] became new[j1:j2]). A change that cuts into a word
+    takes the whole word, so "2019" -> "2021" is one changed word, not "20" kept."""
+    regions, i, j = [], 0, 0
+    for op, text in pieces:
+        n = len(text)
+        if op == 0:
+            i, j = i + n, j + n
+            continue
+        if regions and regions[-1][1] == i and regions[-1][3] == j:
+            region = regions[-1]
+        else:
+            region = [i, i, j, j]
+            regions.append(region)
+        if op == -1:
+            i += n
+            region[1] = i
+        else:
+            j += n
+            region[3] = j
+    blocks, i, j = [], 0, 0
+    for i1, i2, j1, j2 in _whole_words(old, new, regions):
+        if i1 > i:
+            blocks.append((0, i, i1, j, j1))
+        blocks.append((-1, i1, i2, j1, j2))
+        i, j = i2, j2
+    if i < len(old) or j < len(new):
+        blocks.append((0, i, len(old), j, len(new)))
+    return blocks
+
+
+def _whole_words(old: str, new: str, regions):
+    """Widen each changed region over the word characters it cuts into (they are
+    equal in both texts, so both sides widen alike), merging regions that meet."""
+    merged: list[list[int]] = []
+    for i1, i2, j1, j2 in regions:
+        low = merged[-1][1] if merged else 0
+        if _cuts_word(old, new, i1, i2, j1, j2, left=True):
+            while i1 > low and old[i1 - 1].isalnum():
+                i1, j1 = i1 - 1, j1 - 1
+        if merged and i1 <= merged[-1][1]:
+            merged[-1][1], merged[-1][3] = i2, j2
+        else:
+            merged.append([i1, i2, j1, j2])
+    for k, region in enumerate(merged):
+        i1, i2, j1, j2 = region
+        high = merged[k + 1][0] if k + 1 < len(merged) else len(old)
+        if _cuts_word(old, new, i1, i2, j1, j2, left=False):
+            while i2 < high and old[i2].isalnum():
+                i2, j2 = i2 + 1, j2 + 1
+        region[1], region[3] = i2, j2
+    result: list[list[int]] = []
+    for region in merged:
+        if result and region[0] <= result[-1][1]:
+            result[-1][1], result[-1][3] = region[1], region[3]
+        else:
+            result.append(region)
+    return result
+
+
 class TextChange:
     """One revision of a text: maps anchors of `old` into `new`."""
 
     def __init__(self, old: str, new: str, *, timeout: float = DIFF_TIMEOUT):
         self.old, self.new = old, new
-        self.blocks = self._blocks(diff(old, new, timeout=timeout))
+        self.blocks = blocks_of(old, new, diff(old, new, timeout=timeout))
         equal = [Segment(i1, j1, i2 - i1) for op, i1, i2, j1, j2 in self.blocks if op == 0]
         segments = sorted(equal + self._moved_segments(), key=lambda s: s.old)
         self.segments = segments
@@ -149,66 +225,6 @@ class TextChange:
         self._block_ends = [b[2] for b in self.blocks]
 
     # The diff as blocks ------------------------------------------------------------------
-
-    def _blocks(self, pieces) -> list[tuple[int, int, int, int, int]]:
-        """(op, i1, i2, j1, j2) like difflib's opcodes: op 0 equal, -1 changed (a delete,
-        an insert or both: old[i1:i2] became new[j1:j2]). A change that cuts into a word
-        takes the whole word, so "2019" -> "2021" is one changed word, not "20" kept."""
-        regions, i, j = [], 0, 0
-        for op, text in pieces:
-            n = len(text)
-            if op == 0:
-                i, j = i + n, j + n
-                continue
-            if regions and regions[-1][1] == i and regions[-1][3] == j:
-                region = regions[-1]
-            else:
-                region = [i, i, j, j]
-                regions.append(region)
-            if op == -1:
-                i += n
-                region[1] = i
-            else:
-                j += n
-                region[3] = j
-        blocks, i, j = [], 0, 0
-        for i1, i2, j1, j2 in self._whole_words(regions):
-            if i1 > i:
-                blocks.append((0, i, i1, j, j1))
-            blocks.append((-1, i1, i2, j1, j2))
-            i, j = i2, j2
-        if i < len(self.old) or j < len(self.new):
-            blocks.append((0, i, len(self.old), j, len(self.new)))
-        return blocks
-
-    def _whole_words(self, regions):
-        """Widen each changed region over the word characters it cuts into (they are
-        equal in both texts, so both sides widen alike), merging regions that meet."""
-        old, new = self.old, self.new
-        merged: list[list[int]] = []
-        for i1, i2, j1, j2 in regions:
-            low = merged[-1][1] if merged else 0
-            if _cuts_word(old, new, i1, i2, j1, j2, left=True):
-                while i1 > low and old[i1 - 1].isalnum():
-                    i1, j1 = i1 - 1, j1 - 1
-            if merged and i1 <= merged[-1][1]:
-                merged[-1][1], merged[-1][3] = i2, j2
-            else:
-                merged.append([i1, i2, j1, j2])
-        for k, region in enumerate(merged):
-            i1, i2, j1, j2 = region
-            high = merged[k + 1][0] if k + 1 < len(merged) else len(old)
-            if _cuts_word(old, new, i1, i2, j1, j2, left=False):
-                while i2 < high and old[i2].isalnum():
-                    i2, j2 = i2 + 1, j2 + 1
-            region[1], region[3] = i2, j2
-        result: list[list[int]] = []
-        for region in merged:
-            if result and region[0] <= result[-1][1]:
-                result[-1][1], result[-1][3] = region[1], region[3]
-            else:
-                result.append(region)
-        return result
 
     def _moved_segments(self) -> list[Segment]:
         """Text deleted in one place and inserted in another: a second diff of all the
@@ -452,3 +468,39 @@ def find_exact(text: str, anchor: Anchor) -> Placement | None:
         return None
     start = first + len(anchor.prefix)
     return Placement(start, start + len(anchor.quote), anchor.quote, EXACT)
+
+
+def suggest(text: str, anchor: Anchor, *, limit: int = 3, floor: float = 0.6) -> list[Placement]:
+    """Places in `text` where an orphaned anchor's words might be now, best first: exact
+    occurrences of its quote, the best approximate match in the whole text and the best
+    near its old position, each fitted to word edges and scored. At most `limit`, each
+    at least `floor` similar to the old quote; overlapping ones keep the better."""
+    quote = anchor.quote
+    if not quote or not text:
+        return []
+    tokens = Tokens(text)
+    hint = min(anchor.start, len(text))
+    guesses = []
+    at = text.find(quote)
+    while at != -1 and len(guesses) < limit:
+        guesses.append((at, at + len(quote)))
+        at = text.find(quote, at + 1)
+    found = fuzz.partial_ratio_alignment(quote, text)
+    if found is not None and found.dest_end > found.dest_start:
+        guesses.append((found.dest_start, found.dest_end))
+    low, high = max(0, hint - 4 * len(quote)), min(len(text), hint + 5 * len(quote))
+    near = fuzz.partial_ratio_alignment(quote, text[low:high]) if high > low else None
+    if near is not None and near.dest_end > near.dest_start:
+        guesses.append((low + near.dest_start, low + near.dest_end))
+    placed = []
+    for start, end in guesses:
+        start, end = _refine(text, anchor, start, end, tokens)
+        candidate = judge(text, anchor, start, end, (hint, hint), accept_all=True)
+        if candidate is not None and candidate.similarity >= floor:
+            placed.append(candidate)
+    placed.sort(key=lambda p: (-p.similarity, -p.score, p.start))
+    chosen: list[Placement] = []
+    for candidate in placed:
+        if all(candidate.end <= c.start or c.end <= candidate.start for c in chosen):
+            chosen.append(candidate)
+    return chosen[:limit]

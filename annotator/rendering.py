@@ -59,7 +59,7 @@ def render_text(text: str, annotations: Iterable, underline_class: dict[int, str
             a.end - a.start,
             f"hl tag-{a.tag.key} {underline_class.get(a.tag_id, '')}",
             a.tag.key[:1].upper(),
-            escape(f"{a.tag.label} by {a.author.username}{_status(a)}"),
+            escape(f"{a.tag.label} by {a.author.username}{_status(a)}{_moved(a)}"),
             _known_status(a),
         )
         for a in anns
@@ -103,6 +103,9 @@ def _mark(start: int, chunk: str, covering: list, info: dict) -> str:
     status = info[inner.id][4]
     if status:
         extra += f' data-status="{status}"'
+    if any(getattr(a, "anchor", "exact") == "moved" for a in covering):
+        # Carried with the text by a revision and its words changed: to check.
+        extra += ' data-anchor="moved"'
     label = "; ".join(info[a.id][3] for a in covering)
     return (
         f'<mark class="{classes}" data-start="{start}" data-ids="{ids}" '
@@ -113,6 +116,10 @@ def _mark(start: int, chunk: str, covering: list, info: dict) -> str:
 def _known_status(annotation) -> str:
     # Review status (issue 4), only when counted by with_status(): never a query per mark.
     return annotation.status if hasattr(annotation, "agree_count") else ""
+
+
+def _moved(annotation) -> str:
+    return " (moved with the text: check)" if getattr(annotation, "anchor", "") == "moved" else ""
 
 
 def _status(annotation) -> str:

@@ -4,12 +4,24 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from annotator.views import articles, auth, discussion, history, people, reader, review
+from annotator.views import (
+    anchors,
+    articles,
+    auth,
+    discussion,
+    history,
+    people,
+    reader,
+    review,
+    revisions,
+)
 
 article_urls = [
     path("", reader.article_detail, name="article_detail"),
     path("annotations/", reader.annotation_create, name="annotation_create"),
     path("history/", history.article_history, name="article_history"),
+    path("edit/", revisions.article_edit, name="article_edit"),
+    path("anchors/", anchors.anchor_list, name="anchor_list"),
 ]
 
 annotation_urls = [
@@ -19,6 +31,8 @@ annotation_urls = [
     path("thread/", discussion.annotation_thread, name="annotation_thread"),
     path("comments/", discussion.comment_create, name="comment_create"),
     path("review/", discussion.review_set, name="review_set"),
+    path("anchor/", anchors.annotation_anchor, name="annotation_anchor"),
+    path("anchor/delete/", anchors.annotation_anchor_delete, name="annotation_anchor_delete"),
 ]
 
 comment_urls = [

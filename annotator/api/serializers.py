@@ -100,14 +100,15 @@ class AnnotationUpdateSerializer(serializers.Serializer):
         required=False,
         min_value=0,
         max_value=TEXT_MAX_LENGTH,
-        help_text="With end: select the span again in the current text (the anchor becomes "
-        "exact). The author, or a curator while the anchor needs checking.",
+        help_text="With end and quote: select the span again in the current text (the "
+        "anchor becomes exact). The author, or a curator while the anchor needs checking.",
     )
     end = serializers.IntegerField(required=False, min_value=1, max_value=TEXT_MAX_LENGTH)
     quote = TextField(
         required=False,
         max_length=TEXT_MAX_LENGTH,
-        help_text="With start and end: must equal the current text there.",
+        help_text="Required with start and end: the words there in the current text (so "
+        "offsets from an earlier revision are caught).",
     )
 
     def validate(self, attrs):

@@ -20,7 +20,7 @@ UNDERLINE_STYLES = ["u-solid", "u-dashed", "u-dotted", "u-double", "u-wavy"]
 # The reader shows thousands of annotations; load only what it renders.
 READER_FIELDS = [
     "article_id", "author_id", "tag_id", "start", "end", "quote", "note", "version",
-    "modified", "deleted_at",
+    "modified", "deleted_at", "anchor",
 ]  # fmt: skip
 # The reader filters by these; `article` is the page itself and `since` is for the API.
 READER_FILTERS = ("tag", "author", "status")
@@ -70,11 +70,13 @@ def article_rows() -> tuple[list[ArticleRow], list[Tag]]:
 
 
 def _reader_annotations(article: Article, user, tags) -> list[Annotation]:
-    """All live annotations of `article` in text order, with status, comment count and
+    """All live annotations of `article` placed on its text (orphaned ones are listed
+    under "anchors to check" instead), in text order, with status, comment count and
     whether `user` reviewed them, in two queries however many there are."""
     my_review = Review.objects.filter(annotation=OuterRef("pk"), reviewer_id=user.pk)
     annotations = list(
         Annotation.objects.for_article(article)
+        .exclude(anchor=Annotation.Anchor.ORPHANED)
         .with_status()
         .with_comment_count()
         .annotate(is_reviewed_by_me=Exists(my_review))
@@ -165,6 +167,22 @@ def reader_context(article: Article, user, params, *, end: int = LIST_PAGE) -> d
         ),
         "text_html": render_text(article.text, shown, underline),
         **sidebar_page(shown, user, filters, end=end),
+        **revision_notice(article, user),
+    }
+
+
+def revision_notice(article: Article, user) -> dict:
+    """What the reader says about revisions ("revised on ..., N annotations to check")
+    and whether `user` may edit the text: one query, only once the article was revised."""
+    to_check = 0
+    if article.revised_at is not None:
+        to_check = (
+            Annotation.objects.for_article(article).exclude(anchor=Annotation.Anchor.EXACT).count()
+        )
+    return {
+        "revised_at": article.revised_at,
+        "to_check": to_check,
+        "can_revise": article.is_revisable_by(user),
     }
 
 

@@ -124,15 +124,14 @@ def reader_at_revision(article: Article, revision) -> dict:
     """The read-only reader at revision `revision`: that revision's title and text, with
     the annotations as they were then. Http404 for an unknown revision."""
     record = article_at(article, revision)
-    annotations = [
-        a for a in annotations_at(article, record.version) if a.end <= len(record.text)
-    ]
+    annotations = [a for a in annotations_at(article, record.version) if a.end <= len(record.text)]
     tags = list(Tag.objects.all())
     underline = {tag.pk: UNDERLINE_STYLES[i % len(UNDERLINE_STYLES)] for i, tag in enumerate(tags)}
     revisions = article_revisions(article)
     numbers = [r.number for r in revisions]
     return {
         "article": article,
+        "tags": tags,
         "record": record,
         "number": record.version,
         "is_current": record.version == article.version,
@@ -157,13 +156,6 @@ class AnchorToCheck:
     can_delete: bool
 
 
-def to_check_count(article: Article) -> int:
-    """How many live annotations of `article` are moved or orphaned: one query."""
-    return (
-        Annotation.objects.for_article(article).exclude(anchor=Annotation.Anchor.EXACT).count()
-    )
-
-
 def anchors_to_check(article: Article, user) -> list[AnchorToCheck]:
     """The live annotations of `article` whose anchor needs checking, the person's own
     first, then in text order, with the quote each had before it was flagged: three
@@ -180,9 +172,7 @@ def anchors_to_check(article: Article, user) -> list[AnchorToCheck]:
         old = before.get(a.pk, "")
         pieces = anchoring_pieces(old, a.quote) if a.anchor == "moved" and old else []
         items.append(
-            AnchorToCheck(
-                a, old, pieces, a.is_reanchorable_by(user), a.is_deletable_by(user)
-            )
+            AnchorToCheck(a, old, pieces, a.is_reanchorable_by(user), a.is_deletable_by(user))
         )
     items.sort(key=lambda item: item.annotation.author_id != user.pk)
     return items
@@ -204,14 +194,53 @@ def _quotes_before_flagging(ids: list[int]) -> dict[int, str]:
 
 
 def anchoring_pieces(old: str, new: str) -> list[tuple[str, str]]:
-    """A readable diff of two short texts as (operation, text) pairs."""
-    names = {-1: "delete", 0: "equal", 1: "insert"}
-    return [(names[op], text) for op, text in anchoring.diff(old, new)]
+    """A readable diff of two short texts as (operation, text) pairs, whole words."""
+    return anchoring.word_diff(old, new)
 
 
-def revision_notice(article: Article) -> dict:
-    """What the reader says about revisions: "revised on ..., N annotations to check"."""
-    if article.revised_at is None:
-        return {"revised_at": None, "to_check": 0}
-    return {"revised_at": article.revised_at, "to_check": to_check_count(article)}
+@dataclass(frozen=True)
+class Suggestion:
+    start: int
+    end: int
+    quote: str
+    before: str  # some text before it, for the person to recognise the place
+    after: str
+    similarity: int  # percent
 
+    @property
+    def is_exact(self) -> bool:
+        return self.similarity == 100
+
+
+def anchor_suggestions(annotation: Annotation, text: str, *, spans=None) -> list[Suggestion]:
+    """Where an annotation's words might be in `text`: its best fuzzy matches (anchoring
+    .suggest), or the given `spans` [(start, end)]. Each with a little context."""
+    if spans is None:
+        anchor = anchoring.Anchor(
+            annotation.start, annotation.end, annotation.quote, annotation.prefix,
+            annotation.suffix,
+        )  # fmt: skip
+        found = [(p.start, p.end, p.similarity) for p in anchoring.suggest(text, anchor)]
+    else:
+        found = [(s, e, anchoring.similarity(annotation.quote, text[s:e])) for s, e in spans]
+    return [
+        Suggestion(
+            start,
+            end,
+            text[start:end],
+            _context_before(text, start),
+            _context_after(text, end),
+            round(similarity * 100),
+        )
+        for start, end, similarity in found
+    ]
+
+
+def _context_before(text: str, start: int, size: int = 70) -> str:
+    piece = text[max(0, start - size) : start].split("\n")[-1]
+    return ("…" if start - len(piece) > 0 and len(piece) == size else "") + piece
+
+
+def _context_after(text: str, end: int, size: int = 70) -> str:
+    piece = text[end : end + size].split("\n")[0]
+    return piece + ("…" if len(piece) == size else "")

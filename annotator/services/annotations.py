@@ -142,11 +142,20 @@ def _apply_changes(current: Annotation, changes: dict) -> None:
 
 def _apply_span(current: Annotation, changes: dict) -> None:
     """Select the span again: the annotation's words are now text[start:end] of the
-    current text, and its anchor is exact (an orphan is found, a moved one checked)."""
+    current text, which must equal the quote sent; its anchor is exact (an orphan is
+    found, a moved one checked)."""
     if "start" not in changes or "end" not in changes:
         raise ValidationError(
             {"start": "Send both start and end to select the span again."}, code="offsets"
         )
+    if not isinstance(changes.get("quote"), str):
+        # Offsets alone could come from an earlier revision of the text; the words
+        # they are meant to hold say whether they still do.
+        raise ValidationError(
+            {"quote": "Send the quote (the words at start and end) with the span, so it can "
+                      "be checked against the current text."},
+            code="quote",
+        )  # fmt: skip
     article = _current_text(current.article)
     check_span(article.text, changes["start"], changes["end"], changes.get("quote"))
     for name, value in _span_fields(article.text, changes["start"], changes["end"]).items():
@@ -158,7 +167,7 @@ def _apply_span(current: Annotation, changes: dict) -> None:
 @transaction.atomic
 def annotation_update(*, annotation: Annotation, actor, version=None, **changes) -> Annotation:
     """Change the tag and/or note of an annotation, and/or select its span again
-    (`start`, `end`, optionally `quote`, checked against the current text).
+    (`start`, `end` and `quote`, checked against the current text).
 
     Preconditions: `actor` is the author (Annotation.is_editable_by); for the span alone,
     a curator too while the annotation's anchor needs checking (is_reanchorable_by).

@@ -250,11 +250,19 @@ def _save_carried(plan: RevisionPlan, actor, old_version: int, new_version: int,
                annotation.suffix, annotation.anchor)  # fmt: skip
         if new == old and anchor_revision == annotation.anchor_revision:
             continue
+        material = (carried.quote, carried.anchor, anchor_revision) != (
+            annotation.quote, annotation.anchor, annotation.anchor_revision
+        )  # fmt: skip
         (annotation.start, annotation.end, annotation.quote, annotation.prefix,
          annotation.suffix, annotation.anchor) = new  # fmt: skip
         annotation.anchor_revision = anchor_revision
-        annotation.version += 1
-        annotation.modified = now
+        if material:
+            # Its words or its anchor changed: a new version (a stale ETag is refused).
+            # Offsets shifted with untouched words are not: tag and note edits based on
+            # the previous version still apply, and a span selected again is checked by
+            # its quote (annotation_update requires it).
+            annotation.version += 1
+            annotation.modified = now
         annotation._change_reason = reasons[carried.anchor]
         changed.append(annotation)
     if changed:

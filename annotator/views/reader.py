@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from annotator import forms, services
 from annotator.models import Annotation, Tag
 from annotator.selectors import reader as selectors
+from annotator.selectors import revisions
 from annotator.views._htmx import (
     HtmxHttpRequest,
     error_response,
@@ -42,6 +43,10 @@ def _reader(request: HtmxHttpRequest, article: Article, extra=None, status: int 
 @require_GET
 def article_detail(request: HtmxHttpRequest, slug: str):
     article = get_object_or_404(Article, slug=slug)
+    if "revision" in request.GET:
+        # An earlier revision, read-only, with the annotations as they were then.
+        context = revisions.reader_at_revision(article, request.GET["revision"])
+        return render(request, "annotator/article_revision.html", context)
     offset = _int_param(request, "offset")
     if request.htmx and offset is not None:
         # "Show more" in the sidebar: only the next items, not the whole reader.

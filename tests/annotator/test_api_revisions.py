@@ -207,11 +207,18 @@ def test_an_orphan_is_selected_again_through_patch(http, article, alice, carol, 
     assert (response.json()["anchor"], response.json()["quote"]) == ("exact", "costly waste")
     bad = _api(carol).patch(
         f"/api/annotations/{orphan.pk}/",
-        {"start": 0, "end": 999},
+        {"start": 0, "end": 999, "quote": "Update"},
         format="json",
         HTTP_IF_MATCH=f'"{orphan.pk}-{orphan.version + 1}"',
     )
     assert bad.status_code == 400 and "past the end of the article" in bad.json()["detail"]
+    no_quote = _api(carol).patch(
+        f"/api/annotations/{orphan.pk}/",
+        {"start": 0, "end": 6},
+        format="json",
+        HTTP_IF_MATCH=f'"{orphan.pk}-{orphan.version + 1}"',
+    )
+    assert no_quote.status_code == 400 and no_quote.json()["code"] == "quote"
 
 
 def test_a_curator_deletes_an_orphan_over_the_api_but_not_an_exact_one(article, alice, annotated):

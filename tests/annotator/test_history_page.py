@@ -40,11 +40,14 @@ def test_timeline_shows_every_revision_newest_first_with_diffs(alice_client, art
         ("created", "comment"),
         ("changed", "annotation"),
         ("created", "annotation"),
+        ("created", "article"),  # the article's own first revision
     ]
     assert "<del>fact</del> → <ins>opinion</ins>" in html
     assert "<del>plain</del><ins>loaded</ins>" in html  # the note's word diff
     assert "<ins>Is it loaded?</ins>" in html
-    assert html.count("by <strong>alice</strong>") == 3
+    assert html.count("by <strong>alice</strong>") == 4
+    numbers = [int(n) for n in re.findall(r'class="revision__number"[^>]*>#(\d+)<', html)]
+    assert numbers == [6, 5, 4, 3, 2, 1]  # one sequence for every kind, oldest first
 
 
 def test_filters_by_person_kind_action_and_date(alice_client, article, alice, bob):
@@ -63,7 +66,8 @@ def test_filters_by_person_kind_action_and_date(alice_client, article, alice, bo
     assert actions("?action=deleted") == [("deleted", "deleted", "annotation")]
     assert actions("?action=changed") == [("changed", "changed", "annotation")]
     today = timezone.localdate()
-    assert len(actions(f"?since={today}&until={today}")) == 5
+    assert len(actions(f"?since={today}&until={today}")) == 6
+    assert actions("?kind=article") == [("created", "created", "article")]
     assert actions(f"?until={today - timedelta(days=1)}") == []
 
 
@@ -73,7 +77,7 @@ def test_bad_filters_are_ignored_with_a_message(alice_client, article, alice, bo
     html = response.content.decode()
     assert response.status_code == 200
     assert "were not understood" in html
-    assert html.count('class="revision ') == 5
+    assert html.count('class="revision ') == 6
 
 
 def test_history_is_paged_without_gaps_or_repeats(alice_client, article, alice):
@@ -92,7 +96,7 @@ def test_history_is_paged_without_gaps_or_repeats(alice_client, article, alice):
         seen += re.findall(r'id="rev-(\w+-\d+)"', page)
         more = re.search(r'hx-get="\?([^"]+)"', page)
         query = more.group(1).replace("&amp;", "&") if more else ""
-    assert len(seen) == 120 == len(set(seen))
+    assert len(seen) == 121 == len(set(seen))  # and the article's own first revision
 
 
 def test_history_queries_do_not_grow_with_history(alice_client, article, alice, bob):
@@ -104,7 +108,7 @@ def test_history_queries_do_not_grow_with_history(alice_client, article, alice, 
     with CaptureQueriesContext(connection) as many:
         html = alice_client.get(_url(article)).content.decode()
     assert html.count('class="revision ') == 50
-    assert len(few.captured_queries) == len(many.captured_queries) <= 14
+    assert len(few.captured_queries) == len(many.captured_queries) <= 15
 
 
 def test_timeline_of_one_annotation(article, alice, bob):

@@ -51,7 +51,9 @@ def test_a_revision_keeps_exact_moves_changed_and_orphans_gone_annotations(
     assert plan.counts == {"exact": 1, "moved": 1, "orphaned": 1}
     bridge, waste, traffic = (Annotation.objects.get(pk=a.pk) for a in annotated.values())
     assert (bridge.anchor, NEW_TEXT[bridge.start : bridge.end]) == ("exact", bridge.quote)
-    assert bridge.prefix.endswith("Officials said ") and bridge.version == 2
+    # Shifted with its words untouched: same version, so edits based on it still apply.
+    assert bridge.prefix.endswith("Officials said ") and bridge.version == 1
+    assert (waste.version, traffic.version) == (2, 2)
     assert (waste.anchor, waste.quote) == ("moved", "a shameful and costly waste of money")
     assert (traffic.anchor, traffic.quote) == ("orphaned", "Traffic will probably double")
     assert (traffic.start, traffic.anchor_revision) == (annotated["traffic"].start, 1)
@@ -280,8 +282,9 @@ def test_the_author_selects_an_orphans_span_again(article, carol, flagged):
 def test_confirming_a_moved_annotation_makes_it_exact(article, bob, flagged):
     moved = flagged["waste"]
     updated = services.annotation_update(
-        annotation=moved, actor=bob, start=moved.start, end=moved.end, version=moved.version
-    )
+        annotation=moved, actor=bob, start=moved.start, end=moved.end, quote=moved.quote,
+        version=moved.version,
+    )  # fmt: skip
     assert (updated.anchor, updated.quote) == ("exact", moved.quote)
     assert updated.history.first().history_change_reason == "anchor checked"
 
@@ -289,7 +292,9 @@ def test_confirming_a_moved_annotation_makes_it_exact(article, bob, flagged):
 def test_a_curator_may_resolve_anyones_flagged_annotation_but_not_retag_it(article, flagged):
     cora = curator()
     moved = flagged["waste"]
-    services.annotation_update(annotation=moved, actor=cora, start=moved.start, end=moved.end)
+    services.annotation_update(
+        annotation=moved, actor=cora, start=moved.start, end=moved.end, quote=moved.quote
+    )
     with pytest.raises(PermissionDenied):
         services.annotation_update(annotation=flagged["traffic"], actor=cora, tag="fact")
     services.annotation_delete(annotation=flagged["traffic"], actor=cora)
@@ -319,4 +324,6 @@ def test_selecting_again_checks_the_span_against_the_current_text(article, carol
         services.annotation_update(annotation=orphan, actor=carol, start=0, end=7, quote="Traffic")
     with pytest.raises(ValidationError, match="both start and end"):
         services.annotation_update(annotation=orphan, actor=carol, start=0)
+    with pytest.raises(ValidationError, match="Send the quote"):
+        services.annotation_update(annotation=orphan, actor=carol, start=0, end=7)
     assert Annotation.objects.get(pk=orphan.pk).anchor == "orphaned"
