@@ -10,7 +10,7 @@ CONTENT_TYPE = "text/csv; charset=utf-8"
 SUFFIX = ".csv"
 COLUMNS = [
     "id", "article", "start", "end", "quote", "prefix", "suffix", "tag", "note",
-    "author", "status", "version", "created", "modified",
+    "author", "status", "anchor", "revision", "version", "created", "modified",
 ]  # fmt: skip
 
 

@@ -1,4 +1,6 @@
-"""doccano JSONL: one article per line, {"text", "label": [[start, end, tag], ...]}."""
+"""doccano JSONL: one article per line, {"text", "title", "slug", "revision", "label":
+[[start, end, tag], ...]}. The labels index the text on the line, the article's current
+revision, so orphaned annotations (whose offsets index an older text) are left out."""
 
 import json
 from collections.abc import Iterator
@@ -21,15 +23,21 @@ def export(queryset, base_url: str) -> Iterator[str]:
     # One article per line; its labels are written as they are read, so an article with
     # many annotations does not build a big list first.
     current = None
-    for annotation in queryset.values_list("article_id", "start", "end", "tag__key").iterator(
+    placed = queryset.exclude(anchor="orphaned")
+    for annotation in placed.values_list("article_id", "start", "end", "tag__key").iterator(
         chunk_size=CHUNK_SIZE
     ):
         article_id, start, end, tag = annotation
         if article_id != current:
             if current is not None:
                 yield "]}\n"
-            article = Article.objects.only("slug", "title", "text").get(pk=article_id)
-            head = {"text": article.text, "title": article.title, "slug": article.slug}
+            article = Article.objects.only("slug", "title", "text", "version").get(pk=article_id)
+            head = {
+                "text": article.text,
+                "title": article.title,
+                "slug": article.slug,
+                "revision": article.version,
+            }
             yield json.dumps(head, ensure_ascii=False)[:-1] + ', "label": ['
             current = article_id
         else:
@@ -54,6 +62,11 @@ def parse(data: bytes | str) -> list[ImportRecord]:
             raise fail(where, '"label" must be a list of [start, end, tag].')
         title = row.get("title") if isinstance(row.get("title"), str) else ""
         slug = row.get("slug") if isinstance(row.get("slug"), str) else ""
+        revision = row.get("revision")
+        if revision is not None and (
+            isinstance(revision, bool) or not isinstance(revision, int) or revision < 1
+        ):
+            raise fail(where, f'"revision" must be a revision number, not {revision!r}.')
         for index, label in enumerate(labels, start=1):
             where_label = f"{where}, label {index}"
             if not (isinstance(label, list) and len(label) == 3 and isinstance(label[2], str)):
@@ -67,6 +80,7 @@ def parse(data: bytes | str) -> list[ImportRecord]:
                     text=row["text"],
                     title=title,
                     slug=slug,
+                    revision=revision,
                 )
             )
     return records

@@ -174,14 +174,17 @@ def reader_context(article: Article, user, params, *, end: int = LIST_PAGE) -> d
 def revision_notice(article: Article, user) -> dict:
     """What the reader says about revisions ("revised on ..., N annotations to check")
     and whether `user` may edit the text: one query, only once the article was revised."""
-    to_check = 0
+    counts = {"total": 0, "mine": 0}
     if article.revised_at is not None:
-        to_check = (
-            Annotation.objects.for_article(article).exclude(anchor=Annotation.Anchor.EXACT).count()
+        counts = (
+            Annotation.objects.for_article(article)
+            .exclude(anchor=Annotation.Anchor.EXACT)
+            .aggregate(total=Count("id"), mine=Count("id", filter=Q(author_id=user.pk)))
         )
     return {
         "revised_at": article.revised_at,
-        "to_check": to_check,
+        "to_check": counts["total"],
+        "mine_to_check": counts["mine"],
         "can_revise": article.is_revisable_by(user),
     }
 

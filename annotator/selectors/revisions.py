@@ -14,11 +14,6 @@ from annotator.rendering import render_text
 from annotator.selectors.reader import UNDERLINE_STYLES
 from articles.models import Article
 
-# History rows of an article's annotations written only because a revision shifted them
-# exactly (offsets or context changed, words untouched). They are in each annotation's
-# own history; the article's timeline counts them in the revision's line instead.
-CARRIED_EXACTLY = "carried across article revision"
-
 
 @dataclass(frozen=True)
 class ArticleRevision:

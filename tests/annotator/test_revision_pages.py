@@ -327,6 +327,12 @@ def test_the_reader_says_revised_and_what_to_check_and_leaves_orphans_out(
     assert '<span class="badge">2</span>' in html  # the orphan is listed under anchors
 
 
+def test_the_reader_tells_an_author_how_many_to_check_are_theirs(client, article, flagged, bob):
+    client.force_login(bob)
+    html = client.get(f"/articles/{article.slug}/").content.decode()
+    assert "2 annotations to check</a> (1 of them yours)" in html
+
+
 def test_the_reader_offers_editing_only_to_who_may_revise(client, article, bob):
     client.force_login(bob)
     html = client.get(f"/articles/{article.slug}/").content.decode()
