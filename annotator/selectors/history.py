@@ -24,7 +24,9 @@ from annotator.models import Annotation, Comment, Review, Tag
 from articles.models import Article
 
 KINDS = {"article": Article, "annotation": Annotation, "comment": Comment, "review": Review}
-RANK = {"article": 0, "annotation": 1, "comment": 2, "review": 3}
+# Among rows of the same instant, the newest-first timeline lists lower ranks first: an
+# article revision comes after (below) the annotation rows it wrote at the same moment.
+RANK = {"annotation": 0, "comment": 1, "review": 2, "article": 3}
 ACTIONS = ["created", "changed", "revised", "deleted", "restored"]
 # The reason of an annotation's row written only because a revision shifted it exactly.
 CARRIED_EXACTLY = "carried across article revision"
@@ -151,8 +153,11 @@ def _cursor_filter(kind: str, cursor: str | None) -> Q:
         at, rank, history_id = datetime.fromisoformat(at_text), int(rank_text), int(id_text)
     except ValueError:
         return Q()
+    # The timeline's order, newest first: date descending, then rank ascending, then
+    # history id descending (see timeline). Rows of a higher rank at the same instant
+    # come after the cursor; of a lower rank, before it.
     mine = RANK[kind]
-    if mine < rank:
+    if mine > rank:
         return Q(history_date__lte=at)
     if mine == rank:
         return Q(history_date__lt=at) | Q(history_date=at, history_id__lt=history_id)
@@ -349,9 +354,10 @@ def number_revisions(article, revisions: list[Revision]) -> None:
     the rows before the page, one reads the keys of the rows the page spans."""
     if not revisions:
         return
-    keys = sorted((r.at, RANK[r.kind], r.record.history_id) for r in revisions)
+    # Oldest first is the timeline's order reversed: date, then rank descending, then id.
+    keys = sorted((r.at, -RANK[r.kind], r.record.history_id) for r in revisions)
     (first_at, first_rank, first_id), last_at = keys[0], keys[-1][0]
-    first_cursor = f"{first_at.isoformat()}|{first_rank}|{first_id}"
+    first_cursor = f"{first_at.isoformat()}|{-first_rank}|{first_id}"
 
     def union(make):
         parts = [
@@ -365,14 +371,17 @@ def number_revisions(article, revisions: list[Revision]) -> None:
 
     before = union(lambda name, rows: rows.filter(_cursor_filter(name, first_cursor))).count()
     spanned = sorted(
-        union(lambda name, rows: rows.filter(history_date__gte=first_at, history_date__lte=last_at))
+        (at, -rank, history_id)
+        for at, rank, history_id in union(
+            lambda name, rows: rows.filter(history_date__gte=first_at, history_date__lte=last_at)
+        )
     )
     numbers = {}
     position = before
-    for at, rank, history_id in spanned:
-        if (at, rank, history_id) >= (first_at, first_rank, first_id):
+    for key in spanned:
+        if key >= (first_at, first_rank, first_id):
             position += 1
-            numbers[(rank, history_id)] = position
+            numbers[(-key[1], key[2])] = position
     for rev in revisions:
         rev.display = numbers.get((RANK[rev.kind], rev.record.history_id))
 

@@ -133,3 +133,26 @@ def test_the_thread_panel_shows_the_annotations_timeline(alice_client, article, 
     history_part = html.split('id="history-title"')[1]
     assert "<del>fact</del> → <ins>speculation</ins>" in history_part
     assert history_part.count('class="revision ') == 2
+
+
+def test_rows_of_one_instant_page_and_number_without_gaps_or_repeats(alice_client, article, alice):
+    # A revision writes its article row and every carried annotation's row at one
+    # instant; the keyset cursor and the numbers must agree with the timeline's order.
+    for n in range(60):
+        factories.annotate(article, alice, "Traffic will probably double", note=f"n{n}")
+    services.article_revise(article=article, actor=alice, text="All new text.", reason="r")
+    seen, numbers, query = [], [], ""
+    while True:
+        page = alice_client.get(_url(article, "?" + query if query else ""), **HX).content
+        page = page.decode()
+        seen += re.findall(r'id="rev-(\w+-\d+)"', page)
+        numbers += [int(n) for n in re.findall(r'class="revision__number"[^>]*>#(\d+)<', page)]
+        more = re.search(r'hx-get="\?([^"]+)"', page)
+        if not more:
+            break
+        query = more.group(1).replace("&amp;", "&")
+    # 60 creations, 60 orphanings, the article's creation and its revision.
+    assert len(seen) == 122 == len(set(seen))
+    assert numbers == list(range(122, 0, -1))
+    revised = seen.index(next(s for s in seen if s.startswith("article-") and s != seen[-1]))
+    assert all(s.startswith("annotation-") for s in seen[:revised])  # its rows above it

@@ -327,3 +327,23 @@ def test_selecting_again_checks_the_span_against_the_current_text(article, carol
     with pytest.raises(ValidationError, match="Send the quote"):
         services.annotation_update(annotation=orphan, actor=carol, start=0, end=7)
     assert Annotation.objects.get(pk=orphan.pk).anchor == "orphaned"
+
+
+def test_each_history_row_mirrors_the_row_as_written_at_the_revisions_moment(
+    article, alice, bob, annotated
+):
+    # Shifted, rewritten (context or words) and orphaned annotations are written in
+    # different ways; every one's latest history row must equal the row itself.
+    near = factories.annotate(article, bob, "Officials said", "fact")  # context changes
+    services.article_revise(article=article, actor=alice, text=NEW_TEXT, reason="r")
+    revision = article.history.first()
+    fields = ["start", "end", "quote", "prefix", "suffix", "anchor", "anchor_revision",
+              "version", "tag_id", "note", "author_id", "deleted_at"]  # fmt: skip
+    for annotation in Annotation.objects.filter(
+        pk__in=[*(a.pk for a in annotated.values()), near.pk]
+    ):
+        row = annotation.history.first()
+        assert [getattr(row, f) for f in fields] == [getattr(annotation, f) for f in fields]
+        assert (row.history_type, row.history_user, row.history_date) == (
+            "~", alice, revision.history_date
+        )  # fmt: skip
