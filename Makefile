@@ -50,6 +50,7 @@ check: install
 
 bench: install
 	$(PY) bench/reader_page.py
+	$(PY) bench/agreement_page.py
 	$(PY) bench/api_load.py
 
 clean:

@@ -123,19 +123,23 @@ class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
 @admin.register(Annotation)
 class AnnotationAdmin(SimpleHistoryAdmin):
     list_display = [
-        "id", "article", "tag", "author", "start", "end", "anchor", "version", "deleted_at",
+        "id", "article", "tag", "author", "start", "end", "anchor", "version", "settled_tag",
+        "deleted_at",
     ]  # fmt: skip
-    list_filter = ["tag", "anchor", "deleted_at"]
+    list_filter = ["tag", "anchor", "settled_tag", "deleted_at"]
     search_fields = ["quote", "note", "author__username"]
-    list_select_related = ["article", "tag", "author"]
+    list_select_related = ["article", "tag", "author", "settled_tag"]
     # Only the tag and the note change here (services.annotation_moderate); offsets and
-    # their quote are set by the reader and the API, which check them together.
+    # their quote are set by the reader and the API, which check them together, and a
+    # settlement by a curator on the thread or the API (services.annotation_settle).
     fields = [
-        "article", "author", "start", "end", "quote", "anchor", "anchor_revision", "tag", "note",
-        "version", "deleted_at",
+        "article", "author", "start", "end", "quote", "anchor", "anchor_revision", "tag",
+        "note", "version", "claim_version", "settled_tag", "settled_reason", "settled_by",
+        "settled_at", "deleted_at",
     ]  # fmt: skip
     readonly_fields = [
         "article", "author", "start", "end", "quote", "anchor", "anchor_revision", "version",
+        "claim_version", "settled_tag", "settled_reason", "settled_by", "settled_at",
         "deleted_at",
     ]  # fmt: skip
 
@@ -169,7 +173,9 @@ class CommentAdmin(ReadOnlyHistoryAdmin):
 
 @admin.register(Review)
 class ReviewAdmin(ReadOnlyHistoryAdmin):
-    list_display = ["id", "annotation", "reviewer", "verdict", "proposed_tag", "modified"]
+    list_display = [
+        "id", "annotation", "reviewer", "verdict", "proposed_tag", "claim_version", "modified",
+    ]  # fmt: skip
     list_filter = ["verdict"]
     list_select_related = ["annotation", "reviewer", "proposed_tag"]
 

@@ -1,10 +1,12 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from simple_history.models import HistoricalRecords
 
-from articles.models import is_curator
+# The curators group and who is in it are defined beside Article (articles never imports
+# annotator, and an article's curators may revise it); this app uses them as its own.
+from articles.models import CURATORS_GROUP, is_curator  # noqa: F401 - used from here too
 
 # Limits that services enforce and templates read (context processor `limits`).
 NOTE_MAX_LENGTH = 2000
@@ -12,6 +14,8 @@ COMMENT_MAX_LENGTH = 10_000
 REASON_MAX_LENGTH = 2000
 # Code points of text kept before and after a span, for re-anchoring and export.
 CONTEXT_LENGTH = 32
+# Not a status but a value of the status filter: accepted or settled (the "gold").
+AGREED = "agreed"
 
 
 class Tag(models.Model):
@@ -45,14 +49,91 @@ class AnnotationQuerySet(models.QuerySet):
     def for_article(self, article):
         return self.live().filter(article=article)
 
+    # Review status --------------------------------------------------------------------
+    # A verdict counts while it judged the annotation's current claim (tag and span), and
+    # a settlement while it settled the current claim. Every status below is asked with
+    # EXISTS, never a grouped join, so it costs the same inside any other query.
+
+    @staticmethod
+    def _status_conditions() -> dict:
+        current = Review.objects.filter(
+            annotation=OuterRef("pk"), claim_version=OuterRef("claim_version")
+        )
+        settled = Q(settled_claim_version=F("claim_version"))
+        disagreed = Exists(current.filter(verdict=Review.Verdict.DISAGREE))
+        agreed = Exists(current.filter(verdict=Review.Verdict.AGREE))
+        status = Annotation.Status
+        return {
+            status.SETTLED: settled,
+            status.DISPUTED: ~settled & disagreed,
+            status.ACCEPTED: ~settled & agreed & ~disagreed,
+            status.PENDING: ~settled & ~Exists(current),
+            AGREED: settled | (agreed & ~disagreed),
+        }
+
     def with_status(self):
+        """Annotate `review_status` (Annotation.Status), which `annotation.status` reads."""
+        conditions = self._status_conditions()
+        status = Annotation.Status
         return self.annotate(
-            agree_count=Count("reviews", filter=Q(reviews__verdict=Review.Verdict.AGREE)),
-            disagree_count=Count("reviews", filter=Q(reviews__verdict=Review.Verdict.DISAGREE)),
+            review_status=Case(
+                *(
+                    When(conditions[s], then=Value(s.value))
+                    for s in (
+                        status.SETTLED,
+                        status.DISPUTED,
+                        status.ACCEPTED,
+                    )
+                ),
+                default=Value(status.PENDING.value),
+                output_field=models.CharField(),
+            )
+        )
+
+    def filter_status(self, status: str):
+        """Only annotations whose derived status is `status` (pending, accepted, disputed,
+        settled), or `agreed` (accepted or settled: the set a team can train on)."""
+        return self.filter(self._status_conditions()[status])
+
+    def with_verdict_counts(self):
+        """Annotate `agree_count` and `disagree_count`: the current verdicts only."""
+
+        def count(verdict):
+            rows = (
+                Review.objects.filter(
+                    annotation=OuterRef("pk"),
+                    claim_version=OuterRef("claim_version"),
+                    verdict=verdict,
+                )
+                .order_by()
+                .values("annotation")
+                .annotate(n=Count("id"))
+                .values("n")
+            )
+            return Coalesce(Subquery(rows), 0)
+
+        return self.annotate(
+            agree_count=count(Review.Verdict.AGREE),
+            disagree_count=count(Review.Verdict.DISAGREE),
+        )
+
+    def needs_review_by(self, user):
+        """Others' live, unsettled annotations on whose current claim `user` has no
+        verdict, each marked `is_changed_since_my_verdict` when `user` judged an earlier
+        version (the claim changed since)."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        mine = Review.objects.filter(annotation=OuterRef("pk"), reviewer_id=user.pk)
+        return (
+            self.live()
+            .exclude(author_id=user.pk)
+            .exclude(settled_claim_version=F("claim_version"))
+            .filter(~Exists(mine.filter(claim_version=OuterRef("claim_version"))))
+            .annotate(is_changed_since_my_verdict=Exists(mine))
         )
 
     def with_comment_count(self):
-        # A subquery, not a join: a join would multiply the review counts of with_status().
+        # A subquery, not a join: a join would multiply rows of other annotations.
         live_comments = (
             Comment.objects.filter(annotation=OuterRef("pk"), deleted_at__isnull=True)
             .order_by()
@@ -62,27 +143,13 @@ class AnnotationQuerySet(models.QuerySet):
         )
         return self.annotate(comment_count=Coalesce(Subquery(live_comments), 0))
 
-    def filter_status(self, status: str):
-        """Only annotations whose derived status is `status` (pending, accepted, disputed).
-
-        Works with or without with_status(): it asks about reviews with EXISTS.
-        """
-        reviews = Review.objects.filter(annotation=OuterRef("pk"))
-        disagreed = Exists(reviews.filter(verdict=Review.Verdict.DISAGREE))
-        agreed = Exists(reviews.filter(verdict=Review.Verdict.AGREE))
-        conditions = {
-            Annotation.Status.PENDING: ~Exists(reviews),
-            Annotation.Status.ACCEPTED: agreed & ~disagreed,
-            Annotation.Status.DISPUTED: disagreed,
-        }
-        return self.filter(conditions[status])
-
 
 class Annotation(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
         ACCEPTED = "accepted", "Accepted"
         DISPUTED = "disputed", "Disputed"
+        SETTLED = "settled", "Settled"
 
     class Anchor(models.TextChoices):
         # After an article revision (services.revisions): still on its words, carried
@@ -107,6 +174,24 @@ class Annotation(models.Model):
     tag = models.ForeignKey(Tag, on_delete=models.PROTECT, related_name="annotations")
     note = models.TextField(blank=True, max_length=NOTE_MAX_LENGTH)
     version = models.PositiveIntegerField(default=1)
+    # Moves only when the claim changes (tag or span): verdicts and settlements judge
+    # one claim version and stop counting when it moves on.
+    claim_version = models.PositiveIntegerField(default=1)
+    # A curator's settlement of a dispute: the final tag and why. It settles the claim
+    # version it judged; 0 means not settled.
+    settled_tag = models.ForeignKey(
+        Tag, on_delete=models.PROTECT, null=True, blank=True, related_name="settled_in"
+    )
+    settled_reason = models.TextField(blank=True, max_length=REASON_MAX_LENGTH)
+    settled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="settlements",
+    )
+    settled_at = models.DateTimeField(null=True, blank=True)
+    settled_claim_version = models.PositiveIntegerField(default=0)
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
@@ -126,6 +211,21 @@ class Annotation(models.Model):
                 condition=Q(start__lt=F("end")), name="annotation_start_before_end"
             ),
             models.CheckConstraint(condition=Q(version__gte=1), name="annotation_version_positive"),
+            models.CheckConstraint(
+                condition=Q(claim_version__gte=1), name="annotation_claim_version_positive"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(settled_claim_version=0, settled_tag__isnull=True, settled_at__isnull=True)
+                    | Q(
+                        settled_claim_version__gte=1,
+                        settled_claim_version__lte=F("claim_version"),
+                        settled_tag__isnull=False,
+                        settled_at__isnull=False,
+                    )
+                ),
+                name="annotation_settlement_whole",
+            ),
         ]
         indexes = [
             models.Index(fields=["article", "start"], name="annotation_article_start"),
@@ -159,18 +259,38 @@ class Annotation(models.Model):
 
     @property
     def status(self) -> str:
-        # Uses the counts from AnnotationQuerySet.with_status() when present.
-        agree = getattr(self, "agree_count", None)
-        disagree = getattr(self, "disagree_count", None)
-        if agree is None or disagree is None:
-            verdicts = [review.verdict for review in self.reviews.all()]
-            agree = verdicts.count(Review.Verdict.AGREE)
-            disagree = verdicts.count(Review.Verdict.DISAGREE)
-        if disagree:
-            return self.Status.DISPUTED
-        if agree:
-            return self.Status.ACCEPTED
-        return self.Status.PENDING
+        """pending, accepted, disputed or settled (AnnotationQuerySet.with_status)."""
+        status = getattr(self, "review_status", None)
+        if status is None:
+            # Not annotated: ask the one definition, for this one row.
+            status = (
+                type(self)
+                .objects.filter(pk=self.pk)
+                .with_status()
+                .values_list("review_status", flat=True)
+                .first()
+            ) or self.Status.PENDING
+            self.review_status = status
+        return status
+
+    @property
+    def is_settled(self) -> bool:
+        """A settlement of the current claim (an older one no longer counts)."""
+        return self.settled_claim_version == self.claim_version
+
+    @property
+    def has_outdated_settlement(self) -> bool:
+        return 0 < self.settled_claim_version < self.claim_version
+
+    @property
+    def final_tag(self):
+        """The tag a team can rely on: the settled tag, or the tag when accepted; None
+        while pending or disputed."""
+        if self.is_settled:
+            return self.settled_tag
+        if self.status == self.Status.ACCEPTED:
+            return self.tag
+        return None
 
     def is_editable_by(self, user) -> bool:
         """Change the tag or note, or delete: the author, while it is not deleted."""
@@ -185,13 +305,15 @@ class Annotation(models.Model):
         needs checking. Not once deleted."""
         if self.is_deleted or not user.is_authenticated:
             return False
-        return user.pk == self.author_id or (self.needs_check and is_curator(user))
+        return user.pk == self.author_id or (
+            self.needs_check and (user.is_staff or is_curator(user))
+        )
 
     def is_deletable_by(self, user) -> bool:
         """Delete: the author; a curator or an admin too while its anchor needs checking
         (an orphan nobody can place any more)."""
         return self.is_editable_by(user) or (
-            not self.is_deleted and self.needs_check and is_curator(user)
+            not self.is_deleted and self.needs_check and (user.is_staff or is_curator(user))
         )
 
     def is_moderatable_by(self, user) -> bool:
@@ -201,6 +323,11 @@ class Annotation(models.Model):
     def is_reviewable_by(self, user) -> bool:
         """Give a verdict: anyone but the author, while it is not deleted."""
         return user.is_authenticated and user.pk != self.author_id and not self.is_deleted
+
+    def is_settleable_by(self, user) -> bool:
+        """Settle a dispute or reopen a settlement: a curator who is not the author,
+        while it is not deleted."""
+        return is_curator(user) and user.pk != self.author_id and not self.is_deleted
 
 
 class Comment(models.Model):
@@ -279,6 +406,12 @@ class Review(models.Model):
         Tag, on_delete=models.PROTECT, null=True, blank=True, related_name="proposed_in"
     )
     comment = models.TextField(blank=True, max_length=REASON_MAX_LENGTH)
+    # The claim the verdict judged: the annotation's claim version and its tag then.
+    # The verdict counts for the status only while that version is current.
+    claim_version = models.PositiveIntegerField(default=1)
+    judged_tag = models.ForeignKey(
+        Tag, on_delete=models.PROTECT, null=True, blank=True, related_name="judged_in"
+    )
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
 
@@ -290,11 +423,19 @@ class Review(models.Model):
             models.UniqueConstraint(
                 fields=["annotation", "reviewer"], name="one_review_per_reviewer"
             ),
+            models.CheckConstraint(
+                condition=Q(claim_version__gte=1), name="review_claim_version_positive"
+            ),
         ]
         indexes = [models.Index(fields=["reviewer"], name="review_reviewer")]
 
     def __str__(self):
         return f"{self.verdict} by {self.reviewer_id} on annotation {self.annotation_id}"
+
+    @property
+    def is_current(self) -> bool:
+        """It judged the annotation's current claim, so it counts for the status."""
+        return self.claim_version == self.annotation.claim_version
 
 
 class Notification(models.Model):

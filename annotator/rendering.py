@@ -114,8 +114,8 @@ def _mark(start: int, chunk: str, covering: list, info: dict) -> str:
 
 
 def _known_status(annotation) -> str:
-    # Review status (issue 4), only when counted by with_status(): never a query per mark.
-    return annotation.status if hasattr(annotation, "agree_count") else ""
+    # Review status (issue 4), only when annotated by with_status(): never a query per mark.
+    return getattr(annotation, "review_status", "")
 
 
 def _moved(annotation) -> str:

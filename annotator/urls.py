@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from annotator.views import (
+    agreement,
     anchors,
     articles,
     auth,
@@ -20,6 +21,12 @@ article_urls = [
     path("", reader.article_detail, name="article_detail"),
     path("annotations/", reader.annotation_create, name="annotation_create"),
     path("history/", history.article_history, name="article_history"),
+    path("agreement/", agreement.article_agreement, name="article_agreement"),
+    path(
+        "agreement/disagreements/",
+        agreement.article_disagreements,
+        name="article_disagreements",
+    ),
     path("edit/", revisions.article_edit, name="article_edit"),
     path("anchors/", anchors.anchor_list, name="anchor_list"),
 ]
@@ -31,6 +38,8 @@ annotation_urls = [
     path("thread/", discussion.annotation_thread, name="annotation_thread"),
     path("comments/", discussion.comment_create, name="comment_create"),
     path("review/", discussion.review_set, name="review_set"),
+    path("settle/", discussion.annotation_settle, name="annotation_settle"),
+    path("reopen/", discussion.annotation_reopen, name="annotation_reopen"),
     path("anchor/", anchors.annotation_anchor, name="annotation_anchor"),
     path("anchor/delete/", anchors.annotation_anchor_delete, name="annotation_anchor_delete"),
 ]
@@ -48,6 +57,12 @@ page_urls = [
     path("annotations/<int:annotation_id>/", include(annotation_urls)),
     path("comments/<int:comment_id>/", include(comment_urls)),
     path("review/", review.review_queue, name="review_queue"),
+    path("agreement/", agreement.project_agreement, name="project_agreement"),
+    path(
+        "agreement/disagreements/",
+        agreement.project_disagreements,
+        name="project_disagreements",
+    ),
     path("mentions/", people.mention_list, name="mention_list"),
     path("mentions/read/", people.mentions_mark_read, name="mentions_mark_read"),
     path("people/<str:username>/", people.person_detail, name="person_detail"),

@@ -6,22 +6,20 @@ from simple_history.models import HistoricalRecords
 # Limits that articles.services enforces and templates read.
 TEXT_MAX_LENGTH = 500_000
 TITLE_MAX_LENGTH = 300
-# Members of this Django group (and admins) may revise any article and resolve anyone's
-# anchors to check. A data migration creates it.
+# Members of this Django group settle disputes (annotator), revise any article and
+# resolve anyone's anchors to check. annotator's migration 0007 creates it.
 CURATORS_GROUP = "curators"
 
 
 def is_curator(user) -> bool:
-    """A curator: a member of the group `curators`, or an admin. One query per request
-    and user at most (the answer is kept on the user object)."""
+    """Whether `user` is in the curators group; asked once per user object. (Admins are
+    not curators by this test; permissions that admins share say so themselves.)"""
     if not getattr(user, "is_authenticated", False):
         return False
-    if user.is_staff:
-        return True
-    known = getattr(user, "_is_curator", None)
-    if known is None:
-        known = user._is_curator = user.groups.filter(name=CURATORS_GROUP).exists()
-    return known
+    cached = user.__dict__.get("_is_curator")
+    if cached is None:
+        cached = user.__dict__["_is_curator"] = user.groups.filter(name=CURATORS_GROUP).exists()
+    return cached
 
 
 class ArticleManager(models.Manager):
@@ -82,7 +80,7 @@ class Article(models.Model):
         """Change the title or text: the creator, a curator or an admin."""
         if not getattr(user, "is_authenticated", False):
             return False
-        return user.pk == self.created_by_id or is_curator(user)
+        return user.pk == self.created_by_id or user.is_staff or is_curator(user)
 
     def natural_key(self):
         # Fixtures name articles by slug, so loading one twice updates it in place.

@@ -43,9 +43,7 @@ def prose_text(rng: random.Random) -> str:
         (ROOT / "fixtures" / "seed" / "the-situation-in-mexico.txt").read_text("utf-8"),
         (ROOT / "tests" / "data" / "long_article.txt").read_text("utf-8"),
     ]
-    paragraphs = [
-        p.strip() for text in sources for p in text.split("\n") if len(p.strip()) > 60
-    ]
+    paragraphs = [p.strip() for text in sources for p in text.split("\n") if len(p.strip()) > 60]
     out, size, n = [], 0, 0
     while size < ARTICLE_CHARS:
         n += 1
@@ -88,7 +86,9 @@ def edits(text: str, rng: random.Random) -> dict[str, str]:
     scattered = list(text)
     for m in rng.sample(list(word.finditer(text)), 50):
         scattered[m.start()] = scattered[m.start()].upper()
-    everywhere = re.sub(r"\b(\w+)\b", lambda m: m.group(1).upper() if rng.random() < 1 / 7 else m.group(1), text)  # noqa: E501
+    everywhere = re.sub(
+        r"\b(\w+)\b", lambda m: m.group(1).upper() if rng.random() < 1 / 7 else m.group(1), text
+    )  # noqa: E501
     return {
         "typo fixed": typo(text),
         "paragraph inserted at the top": "A new first paragraph.\n\n" + text,

@@ -5,9 +5,10 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 
 from annotator import services
-from annotator.models import Tag
+from annotator.models import CURATORS_GROUP, Tag
 from articles import services as article_services
 
 PASSWORD = "test-pass-123"  # noqa: S105 - test accounts only
@@ -64,3 +65,12 @@ def annotate(article, author, phrase: str, tag: str = "fact", *, occurrence: int
     return services.annotation_create(
         article=article, author=author, start=start, end=start + len(phrase), tag=tag, note=note
     )
+
+
+def make_curator(user):
+    """Put `user` in the curators group (a migration makes it; transactional tests flush
+    it, so it is made again here when missing)."""
+    group, _ = Group.objects.get_or_create(name=CURATORS_GROUP)
+    user.groups.add(group)
+    user.__dict__.pop("_is_curator", None)
+    return user

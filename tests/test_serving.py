@@ -2,6 +2,7 @@
 and streams to its ASGI handler; both answer through the one ASGI application."""
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -15,7 +16,10 @@ def _get(path: str) -> httpx.Response:
         async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
             return await client.get(path)
 
-    return asyncio.run(fetch())
+    # In a thread of its own: after the browser tests, Playwright's sync API keeps an
+    # event loop running in the main thread, where asyncio.run() refuses to start.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, fetch()).result()
 
 
 @pytest.mark.django_db(transaction=True)

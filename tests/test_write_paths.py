@@ -31,6 +31,11 @@ READ_ONLY = {
     "annotator:review_queue",
     "annotator:mention_list",
     "annotator:person_detail",
+    "annotator:article_agreement",
+    "annotator:article_disagreements",
+    "annotator:project_agreement",
+    "annotator:project_disagreements",
+    "api:article_agreement",
     "api:export",
     "api:schema",
     "api:docs",
@@ -66,6 +71,10 @@ WRITE_PATHS = [
     "api:comment-detail",
     "api:comment-detail (DELETE)",
     "api:annotation_review",
+    "annotator:annotation_settle",
+    "annotator:annotation_reopen",
+    "api:annotation_settle",
+    "api:annotation_settle (DELETE)",
 ]
 
 
@@ -243,6 +252,30 @@ def _pages(client, w, alice, bob, admin_user):
             _api(alice).delete(f"/api/annotations/{mine.pk}/", HTTP_IF_MATCH=f'"{mine.pk}-1"'),
             alice,
         ),
+        "annotator:annotation_settle": lambda: (
+            _as(client, factories.make_curator(bob)).post(
+                f"/annotations/{mine.pk}/settle/", {"tag": "fact", "reason": "Checkable."}
+            ),
+            bob,
+        ),
+        "annotator:annotation_reopen": lambda: (
+            _settled(mine, factories.make_curator(bob)),
+            _as(client, bob).post(f"/annotations/{mine.pk}/reopen/"),
+            bob,
+        )[1:],
+        "api:annotation_settle": lambda: (
+            _api(factories.make_curator(bob)).post(
+                f"/api/annotations/{mine.pk}/settle/",
+                {"tag": "fact", "reason": "Checkable."},
+                format="json",
+            ),
+            bob,
+        ),
+        "api:annotation_settle (DELETE)": lambda: (
+            _settled(mine, factories.make_curator(bob)),
+            _api(bob).delete(f"/api/annotations/{mine.pk}/settle/"),
+            bob,
+        )[1:],
     }
 
 
@@ -258,6 +291,12 @@ def _edit_page(client, article, user):
         f"/articles/{article.slug}/edit/", {**data, "action": "save", "previewed": fingerprint}
     )
     return saved, user
+
+
+def _settled(annotation, curator):
+    return services.annotation_settle(
+        annotation=annotation, actor=curator, tag="fact", reason="Checkable."
+    )
 
 
 def test_every_url_is_classified():

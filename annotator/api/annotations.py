@@ -22,9 +22,8 @@ from articles.models import Article
 
 
 def _annotations():
-    # with_status() groups rows, and Django then ignores Meta.ordering: order explicitly.
     return (
-        Annotation.objects.select_related("article", "author", "tag")
+        Annotation.objects.select_related("article", "author", "tag", "settled_tag", "settled_by")
         .with_status()
         .order_by("start", "end", "id")
     )
@@ -166,6 +165,7 @@ class AnnotationViewSet(ContentLengthLimit, mixins.RetrieveModelMixin, viewsets.
                 "user": rev.user.username if rev.user else None,
                 "at": rev.at,
                 "version": rev.record.version,
+                "reason": rev.record.history_change_reason,
                 "changes": [
                     {"field": c.field, "old": c.before, "new": c.after} for c in rev.changes
                 ],

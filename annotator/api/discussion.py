@@ -220,8 +220,7 @@ class AnnotationReviewView(ContentLengthLimit, APIView):
         annotation = _annotation(pk)
         data = serializers.ReviewSetSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        existed = Review.objects.filter(annotation=annotation, reviewer=request.user).exists()
-        review = services.review_set(
+        review, created = services.review_set(
             annotation=annotation,
             reviewer=request.user,
             verdict=data.validated_data["verdict"],
@@ -230,5 +229,5 @@ class AnnotationReviewView(ContentLengthLimit, APIView):
         )
         return Response(
             serializers.ReviewSerializer(review).data,
-            status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )

@@ -1,6 +1,7 @@
 """Shapes of the API's bodies. Serializers check types and fields; the rules and their
 sentences (lengths, tags, offsets) belong to annotator.services."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from annotator import markdown
@@ -36,11 +37,52 @@ class ErrorSerializer(serializers.Serializer):
     )
 
 
+class SettlementSerializer(serializers.Serializer):
+    tag = serializers.CharField(help_text="The final tag (key) the curator chose.")
+    reason = serializers.CharField()
+    by = serializers.CharField(help_text="The curator's user name.")
+    at = serializers.DateTimeField()
+    claim_version = serializers.IntegerField(
+        help_text="The claim version it settled; it counts while that is current."
+    )
+    current = serializers.BooleanField(
+        help_text="false when the tag or span changed since: it no longer counts."
+    )
+
+
+def settlement_data(annotation: Annotation) -> dict | None:
+    if not annotation.settled_claim_version:
+        return None
+    return {
+        "tag": annotation.settled_tag.key,
+        "reason": annotation.settled_reason,
+        "by": annotation.settled_by.username if annotation.settled_by else None,
+        "at": annotation.settled_at,
+        "claim_version": annotation.settled_claim_version,
+        "current": annotation.is_settled,
+    }
+
+
 class AnnotationSerializer(serializers.ModelSerializer):
     article = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     tag = serializers.SlugRelatedField(slug_field="key", read_only=True)
     author = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    status = serializers.ChoiceField(choices=Annotation.Status.choices, read_only=True)
+    status = serializers.ChoiceField(
+        choices=Annotation.Status.choices,
+        read_only=True,
+        help_text="From the verdicts on the current claim version, or settled by a curator.",
+    )
+    claim_version = serializers.IntegerField(
+        read_only=True,
+        help_text="Moves when the tag or span changes (or an article revision changes its "
+        "words); verdicts judge one claim version.",
+    )
+    final_tag = serializers.SerializerMethodField(
+        help_text="The settled tag, or the tag when accepted; null while pending or disputed."
+    )
+    settlement = serializers.SerializerMethodField(
+        help_text="The curator's settlement, or null (also after a reopen)."
+    )
     anchor = serializers.ChoiceField(
         choices=Annotation.Anchor.choices,
         read_only=True,
@@ -57,12 +99,22 @@ class AnnotationSerializer(serializers.ModelSerializer):
         model = Annotation
         fields = [
             "id", "article", "start", "end", "quote", "prefix", "suffix", "tag", "note",
-            "author", "status", "anchor", "revision", "version", "created", "modified",
+            "author", "status", "anchor", "revision", "version", "claim_version", "final_tag",
+            "settlement", "created", "modified",
         ]  # fmt: skip
         read_only_fields = fields
 
     def get_revision(self, annotation) -> int:
         return annotation.anchor_revision or annotation.article.version
+
+    def get_final_tag(self, annotation) -> str | None:
+        final = annotation.final_tag
+        return final.key if final else None
+
+    @extend_schema_field(SettlementSerializer(allow_null=True))
+    def get_settlement(self, annotation) -> dict | None:
+        data = settlement_data(annotation)
+        return SettlementSerializer(data).data if data else None
 
 
 class AnnotationCreateSerializer(serializers.Serializer):
@@ -125,7 +177,12 @@ class ChangeSerializer(serializers.Serializer):
 
 class HistoryEntrySerializer(serializers.Serializer):
     revision = serializers.IntegerField()
-    action = serializers.ChoiceField(choices=["created", "changed", "deleted", "restored"])
+    action = serializers.ChoiceField(
+        choices=["created", "changed", "deleted", "restored", "settled", "reopened"]
+    )
+    reason = serializers.CharField(
+        allow_null=True, help_text="Why, as recorded: e.g. 'changed in admin', 'settled'."
+    )
     user = serializers.CharField(allow_null=True)
     at = serializers.DateTimeField()
     version = serializers.IntegerField()
@@ -145,6 +202,14 @@ class ImportResultSerializer(serializers.Serializer):
     created = serializers.IntegerField()
     skipped = serializers.IntegerField(help_text="Records already present, left alone.")
     articles_created = serializers.IntegerField()
+
+
+class SettleSerializer(serializers.Serializer):
+    tag = TextField(max_length=32, help_text="The final tag key: fact, opinion or speculation.")
+    reason = TextField(
+        allow_blank=True,
+        help_text=f"Why; not empty, at most {REASON_MAX_LENGTH:,} characters once trimmed.",
+    )
 
 
 class RestoreSerializer(serializers.Serializer):
@@ -236,13 +301,30 @@ class ReviewSerializer(serializers.ModelSerializer):
     proposed_tag = serializers.SlugRelatedField(
         slug_field="key", read_only=True, allow_null=True, help_text="Tag key, or null."
     )
+    claim_version = serializers.IntegerField(
+        read_only=True, help_text="The annotation's claim version the verdict judged."
+    )
+    judged_tag = serializers.SlugRelatedField(
+        slug_field="key",
+        read_only=True,
+        allow_null=True,
+        help_text="The tag the annotation had when judged.",
+    )
+    current = serializers.SerializerMethodField(
+        help_text="false when the tag or span changed since: the verdict no longer counts "
+        "for the status; PUT it again to judge the current version."
+    )
 
     class Meta:
         model = Review
         fields = [
-            "annotation", "reviewer", "verdict", "proposed_tag", "comment", "created", "modified",
+            "annotation", "reviewer", "verdict", "proposed_tag", "comment", "claim_version",
+            "judged_tag", "current", "created", "modified",
         ]  # fmt: skip
         read_only_fields = fields
+
+    def get_current(self, review) -> bool:
+        return review.is_current
 
 
 class ReviewSetSerializer(serializers.Serializer):
@@ -358,3 +440,60 @@ class ArticleCreateSerializer(serializers.Serializer):
     source_url = serializers.URLField(required=False, allow_blank=True, max_length=1000)
     published_on = serializers.DateField(required=False, allow_null=True)
     language = TextField(required=False, max_length=16)
+
+
+# Agreement ---------------------------------------------------------------------------------
+
+
+class FigureSerializer(serializers.Serializer):
+    value = serializers.FloatField(
+        allow_null=True, help_text="null when it cannot be computed (never NaN)."
+    )
+    reason = serializers.CharField(help_text="Why there is no value; empty when there is one.")
+
+
+class PairSerializer(serializers.Serializer):
+    annotators = serializers.ListField(child=serializers.CharField(), min_length=2, max_length=2)
+    kappa = FigureSerializer(help_text="Cohen's κ over the words both annotated.")
+    words = serializers.IntegerField()
+    disagreements = serializers.IntegerField(
+        help_text="Places where one tagged something the other tagged differently or not at all."
+    )
+
+
+class SpanLevelSerializer(serializers.Serializer):
+    method = serializers.CharField()
+    alpha_u = FigureSerializer(help_text="Krippendorff's unitizing alpha over all tags.")
+    by_tag = serializers.DictField(child=FigureSerializer(), help_text="αu per tag key.")
+
+
+class TokenLevelSerializer(serializers.Serializer):
+    method = serializers.CharField()
+    words = serializers.IntegerField()
+    alpha = FigureSerializer(help_text="Krippendorff's α (nominal) over all annotators.")
+    mean_kappa = FigureSerializer()
+    pairs = PairSerializer(many=True)
+
+
+class ConfusionSerializer(serializers.Serializer):
+    method = serializers.CharField()
+    rows = serializers.ListField(child=serializers.CharField(), help_text="Tag keys.")
+    columns = serializers.ListField(
+        child=serializers.CharField(), help_text='Tag keys, then "none" (tagged nothing there).'
+    )
+    counts = serializers.ListField(child=serializers.ListField(child=serializers.IntegerField()))
+
+
+class AgreementSerializer(serializers.Serializer):
+    article = serializers.CharField(help_text="The article's slug.")
+    annotators = serializers.ListField(child=serializers.CharField())
+    tags = serializers.ListField(child=serializers.CharField())
+    annotations = serializers.IntegerField()
+    characters = serializers.IntegerField()
+    span_level = SpanLevelSerializer()
+    token_level = TokenLevelSerializer()
+    confusion = ConfusionSerializer()
+    tag_mix = serializers.DictField(
+        child=serializers.DictField(child=serializers.IntegerField()),
+        help_text="Per annotator, the number of annotations per tag key.",
+    )

@@ -5,7 +5,15 @@ from django.urls import path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from annotator.api import annotations, articles, auth, discussion, transfer
+from annotator.api import (
+    adjudication,
+    agreement,
+    annotations,
+    articles,
+    auth,
+    discussion,
+    transfer,
+)
 
 router = DefaultRouter()
 router.register("articles", articles.ArticleViewSet, basename="article")
@@ -24,12 +32,22 @@ api_urls = [
         article_annotations,
         name="article_annotations",
     ),
+    path(
+        "articles/<str:slug>/agreement/",
+        agreement.ArticleAgreementView.as_view(),
+        name="article_agreement",
+    ),
     # <str:pk>, so "/annotations/abc/comments/" is a JSON 404 from the view, not Django's HTML.
     path("annotations/<str:pk>/comments/", annotation_comments, name="annotation_comments"),
     path(
         "annotations/<str:pk>/review/",
         discussion.AnnotationReviewView.as_view(),
         name="annotation_review",
+    ),
+    path(
+        "annotations/<str:pk>/settle/",
+        adjudication.AnnotationSettleView.as_view(),
+        name="annotation_settle",
     ),
     path("export/", transfer.ExportView.as_view(), name="export"),
     path("import/", transfer.ImportView.as_view(), name="import"),

@@ -10,7 +10,8 @@ CONTENT_TYPE = "text/csv; charset=utf-8"
 SUFFIX = ".csv"
 COLUMNS = [
     "id", "article", "start", "end", "quote", "prefix", "suffix", "tag", "note",
-    "author", "status", "anchor", "revision", "version", "created", "modified",
+    "author", "status", "final_tag", "settled", "settled_by", "settled_reason",
+    "anchor", "revision", "version", "claim_version", "created", "modified",
 ]  # fmt: skip
 
 
@@ -35,4 +36,9 @@ def export(queryset, base_url: str) -> Iterator[str]:
     yield line(COLUMNS)
     for annotation in rows(queryset, reviews=True):
         record = annotation_record(annotation)
+        settlement = record["settlement"] if record["settled"] else None
+        record["settled_by"] = settlement["by"] if settlement else ""
+        record["settled_reason"] = settlement["reason"] if settlement else ""
+        record["final_tag"] = record["final_tag"] or ""
+        record["settled"] = "yes" if record["settled"] else "no"
         yield line([spreadsheet_safe(record[column]) for column in COLUMNS])

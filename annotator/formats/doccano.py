@@ -13,21 +13,25 @@ from annotator.formats.records import (
     load_json,
     whole_number,
 )
+from annotator.models import Annotation
 from articles.models import Article
 
 CONTENT_TYPE = "application/x-ndjson; charset=utf-8"
 SUFFIX = ".doccano.jsonl"
 
 
+FIELDS = ("article_id", "start", "end", "tag__key", "settled_tag__key", "review_status")
+
+
 def export(queryset, base_url: str) -> Iterator[str]:
     # One article per line; its labels are written as they are read, so an article with
-    # many annotations does not build a big list first.
+    # many annotations does not build a big list first. Each label carries the final tag
+    # (the settled one) where a curator settled the annotation, else its own tag.
     current = None
-    placed = queryset.exclude(anchor="orphaned")
-    for annotation in placed.values_list("article_id", "start", "end", "tag__key").iterator(
-        chunk_size=CHUNK_SIZE
-    ):
-        article_id, start, end, tag = annotation
+    placed = queryset.exclude(anchor=Annotation.Anchor.ORPHANED)
+    for row in placed.values_list(*FIELDS).iterator(chunk_size=CHUNK_SIZE):
+        article_id, start, end, own_tag, settled_tag, status = row
+        tag = settled_tag if status == Annotation.Status.SETTLED else own_tag
         if article_id != current:
             if current is not None:
                 yield "]}\n"

@@ -31,8 +31,9 @@ def export_queryset(params=None, *, user=None):
         Annotation.objects.live(), params or {}, user=user, filterset_class=ExportFilter
     )
     return (
-        queryset.select_related("article", "author", "tag")
+        queryset.select_related("article", "author", "tag", "settled_tag", "settled_by")
         .defer("article__text")
+        .with_status()
         .with_comment_count()
         .order_by("article_id", "start", "end", "id")
     )
@@ -70,12 +71,36 @@ class RevisionDates:
 def rows(queryset, *, reviews: bool) -> Iterator[Annotation]:
     """The annotations of `queryset`, read CHUNK_SIZE at a time (with their reviews)."""
     if reviews:
-        queryset = queryset.prefetch_related("reviews__reviewer", "reviews__proposed_tag")
+        queryset = queryset.prefetch_related(
+            "reviews__reviewer", "reviews__proposed_tag", "reviews__judged_tag"
+        )
     return queryset.iterator(chunk_size=CHUNK_SIZE)
 
 
+def final_tag_key(annotation: Annotation) -> str | None:
+    """The tag a team can rely on (Annotation.final_tag), as a key."""
+    final = annotation.final_tag
+    return final.key if final else None
+
+
+def settlement_record(annotation: Annotation) -> dict | None:
+    """The curator's settlement, current or outdated, or None."""
+    if not annotation.settled_claim_version:
+        return None
+    return {
+        "tag": annotation.settled_tag.key,
+        "reason": annotation.settled_reason,
+        "by": annotation.settled_by.username,
+        "at": iso(annotation.settled_at),
+        "claim_version": annotation.settled_claim_version,
+        "current": annotation.is_settled,
+    }
+
+
 def annotation_record(annotation: Annotation) -> dict:
-    """Every field of an annotation, with its reviews and comment count (the jsonl shape)."""
+    """Every field of an annotation, with its reviews and comment count (the jsonl shape).
+    `final_tag` is the settled tag, or the tag when accepted, else null; `settled` says
+    whether a curator settled the current version."""
     return {
         "id": annotation.pk,
         "article": annotation.article.slug,
@@ -87,10 +112,14 @@ def annotation_record(annotation: Annotation) -> dict:
         "tag": annotation.tag.key,
         "note": annotation.note,
         "author": annotation.author.username,
-        "status": annotation.status,  # from the prefetched reviews: no query per row
+        "status": annotation.status,  # annotated by with_status(): no query per row
+        "final_tag": final_tag_key(annotation),
+        "settled": annotation.is_settled,
+        "settlement": settlement_record(annotation),
         "anchor": annotation.anchor,
         "revision": revision_of(annotation),
         "version": annotation.version,
+        "claim_version": annotation.claim_version,
         "created": iso(annotation.created),
         "modified": iso(annotation.modified),
         "reviews": [
@@ -99,6 +128,9 @@ def annotation_record(annotation: Annotation) -> dict:
                 "verdict": review.verdict,
                 "proposed_tag": review.proposed_tag.key if review.proposed_tag else None,
                 "comment": review.comment,
+                "claim_version": review.claim_version,
+                "judged_tag": review.judged_tag.key if review.judged_tag else None,
+                "current": review.claim_version == annotation.claim_version,
                 "created": iso(review.created),
                 "modified": iso(review.modified),
             }

@@ -35,6 +35,22 @@ def w3c_annotation(annotation: Annotation, *, source: str, base_url: str, dates=
     the article revision its offsets refer to: `cached` is that revision's URL (the
     reader at ?revision=N) and `sourceDate` when it was made."""
     bodies = [{"type": "TextualBody", "purpose": "tagging", "value": annotation.tag.key}]
+    final = annotation.final_tag
+    if final is not None:
+        # The agreed tag (accepted, or settled by a curator): what a team trains on.
+        bodies.append({"type": "TextualBody", "purpose": "classifying", "value": final.key})
+    if annotation.is_settled:
+        # The settlement itself: a curator's moderation, with its reason.
+        bodies.append(
+            {
+                "type": "TextualBody",
+                "purpose": "moderating",
+                "value": annotation.settled_reason,
+                "format": "text/plain",
+                "creator": {"type": "Person", "nickname": annotation.settled_by.username},
+                "created": iso(annotation.settled_at),
+            }
+        )
     if annotation.note:
         bodies.append(
             {

@@ -5,11 +5,13 @@ import re
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 
 from annotator import markdown
-from annotator.models import Annotation, Comment, Mention, Review, Tag
+from annotator.models import Annotation, Comment, Mention, Review, Tag, is_curator
 from annotator.selectors import history
+from annotator.services.reviews import PROPOSAL_ADOPTED
+from articles.models import Article
 
 QUEUE_PAGE_SIZE = 20
 DISPUTED_PAGE_SIZE = 50
@@ -28,10 +30,30 @@ class CommentEntry:
 
 
 @dataclass(frozen=True)
+class ClaimChange:
+    """How an annotation changed since someone's verdict on it."""
+
+    review: Review  # the verdict, on version `review.claim_version`
+    old_tag: Tag | None
+    old_quote: str
+    new_tag: Tag
+    new_quote: str
+
+    @property
+    def tag_changed(self) -> bool:
+        return self.old_tag is not None and self.old_tag.pk != self.new_tag.pk
+
+    @property
+    def span_changed(self) -> bool:
+        return self.old_quote != self.new_quote
+
+
+@dataclass(frozen=True)
 class QueueItem:
     annotation: Annotation
     before: str
     after: str
+    change: ClaimChange | None = None
 
 
 @dataclass(frozen=True)
@@ -41,8 +63,13 @@ class MentionEntry:
 
 
 def annotations_with_status():
-    """Live annotations with their status and the article, author and tag joined."""
-    return Annotation.objects.live().with_status().select_related("article", "author", "tag")
+    """Live annotations with their status and the article, author, tag and settlement
+    joined."""
+    return (
+        Annotation.objects.live()
+        .with_status()
+        .select_related("article", "author", "tag", "settled_tag", "settled_by")
+    )
 
 
 def known_usernames(comments) -> set[str]:
@@ -56,11 +83,30 @@ def known_usernames(comments) -> set[str]:
     return set(users.values_list("username", flat=True))
 
 
+def _mark_adopted(reviews: list[Review]) -> None:
+    """Set `review.is_adopted` on agreements whose latest revision was the author
+    adopting the reviewer's proposal (one query, none without agreements)."""
+    agreements = {r.pk: r for r in reviews if r.verdict == Review.Verdict.AGREE}
+    for review in reviews:
+        review.is_adopted = False
+    if not agreements:
+        return
+    latest = {}
+    rows = Review.history.filter(id__in=agreements).order_by("history_id")
+    for pk, reason in rows.values_list("id", "history_change_reason"):
+        latest[pk] = reason
+    for pk, review in agreements.items():
+        review.is_adopted = latest.get(pk) == PROPOSAL_ADOPTED
+
+
 def thread_context(annotation: Annotation, user) -> dict:
     """The annotation's note, comments with one level of replies, and reviews, in a
     constant number of queries. `annotation` comes from annotations_with_status()."""
     comments = list(annotation.comments.select_related("author").order_by("created", "id"))
-    reviews = list(annotation.reviews.select_related("reviewer", "proposed_tag"))
+    reviews = list(annotation.reviews.select_related("reviewer", "proposed_tag", "judged_tag"))
+    current = [r for r in reviews if r.claim_version == annotation.claim_version]
+    outdated = [r for r in reviews if r.claim_version != annotation.claim_version]
+    _mark_adopted(current)
     known = known_usernames(comments)
     top, by_id = [], {}
     for comment in comments:
@@ -81,9 +127,12 @@ def thread_context(annotation: Annotation, user) -> dict:
         "article": annotation.article,
         "comments": top,
         "comment_count": sum(1 for c in comments if not c.is_deleted),
-        "reviews": reviews,
+        "reviews": current,
+        "outdated_reviews": outdated,
         "my_review": next((r for r in reviews if r.reviewer_id == user.pk), None),
         "can_review": annotation.is_reviewable_by(user),
+        "can_settle": annotation.is_settleable_by(user),
+        "is_curator": is_curator(user),
         "is_own": annotation.author_id == user.pk,
         "tags": list(Tag.objects.all()),
         # The annotation's own timeline: its revisions, its comments' and verdicts'.
@@ -114,46 +163,94 @@ def sentence_context(text: str, start: int, end: int, limit: int = CONTEXT_LIMIT
     return before, after
 
 
+def claim_changes(annotations, user) -> dict[int, ClaimChange]:
+    """For those of `annotations` that changed since `user`'s verdict, what changed:
+    the tag and the words judged then, from the annotation's history (two queries)."""
+    changed = [a for a in annotations if getattr(a, "is_changed_since_my_verdict", False)]
+    if not changed:
+        return {}
+    reviews = {
+        r.annotation_id: r
+        for r in Review.objects.filter(annotation__in=changed, reviewer_id=user.pk).select_related(
+            "judged_tag", "proposed_tag"
+        )
+    }
+    judged = {(a.pk, reviews[a.pk].claim_version) for a in changed if a.pk in reviews}
+    quotes = {}
+    rows = Annotation.history.filter(
+        id__in=[pk for pk, _ in judged], claim_version__in={v for _, v in judged}
+    ).order_by("history_id")
+    for pk, version, quote in rows.values_list("id", "claim_version", "quote"):
+        quotes[(pk, version)] = quote  # the latest revision of that version wins
+    return {
+        a.pk: ClaimChange(
+            review=reviews[a.pk],
+            old_tag=reviews[a.pk].judged_tag,
+            old_quote=quotes.get((a.pk, reviews[a.pk].claim_version), a.quote),
+            new_tag=a.tag,
+            new_quote=a.quote,
+        )
+        for a in changed
+        if a.pk in reviews
+    }
+
+
 def queue_context(user, tab: str) -> dict:
-    """The review queue: others' annotations `user` has not reviewed, oldest first (tab
-    "unreviewed"), or the disputed ones with their disagreements (tab "disputed")."""
+    """The review queue: others' annotations `user` has no verdict on (or whose claim
+    changed since that verdict), not settled, oldest first (tab "unreviewed"); or the
+    disputed ones with their current disagreements, oldest first (tab "disputed"),
+    which a curator settles from there."""
     unreviewed = (
-        Annotation.objects.live()
-        .exclude(author=user)
-        .exclude(reviews__reviewer=user)
+        Annotation.objects.needs_review_by(user)
         .select_related("article", "author", "tag")
+        .defer("article__text")
         .order_by("created", "id")
     )
     disputed = (
         Annotation.objects.live()
         .with_status()
+        .with_verdict_counts()
         .with_comment_count()
         .filter_status(Annotation.Status.DISPUTED)
         .select_related("article", "author", "tag")
+        .defer("article__text")
         .order_by("created", "id")
     )
+    curator = is_curator(user)
     context = {
         "tab": tab,
         "remaining": unreviewed.count(),
         "disputed_count": disputed.count(),
         "tags": list(Tag.objects.all()),
+        "is_curator": curator,
     }
     if tab == "disputed":
-        context["items"] = list(
+        items = list(
             disputed.prefetch_related(
                 Prefetch(
                     "reviews",
-                    queryset=Review.objects.filter(verdict=Review.Verdict.DISAGREE)
+                    queryset=Review.objects.filter(
+                        verdict=Review.Verdict.DISAGREE,
+                        claim_version=F("annotation__claim_version"),
+                    )
                     .select_related("reviewer", "proposed_tag")
                     .order_by("created", "id"),
                     to_attr="disagreements",
                 )
             )[:DISPUTED_PAGE_SIZE]
         )
+        for a in items:
+            a.can_settle = curator and a.is_settleable_by(user)
+        context["items"] = items
     else:
+        page = list(unreviewed[:QUEUE_PAGE_SIZE])
+        texts = dict(
+            Article.objects.filter(pk__in={a.article_id for a in page}).values_list("pk", "text")
+        )
+        changes = claim_changes(page, user)
         context["items"] = [
-            QueueItem(a, *sentence_context(a.article.text, a.start, a.end))
-            for a in unreviewed[:QUEUE_PAGE_SIZE]
+            QueueItem(a, *sentence_context(texts[a.article_id], a.start, a.end), changes.get(a.pk))
+            for a in page
         ]
     return context
 

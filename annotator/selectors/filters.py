@@ -15,12 +15,16 @@ from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_datetime
 from django.utils.timezone import is_naive, make_aware
 
-from annotator.models import Annotation, Review, Tag
+from annotator.models import AGREED, Annotation, Tag
 from annotator.services.rules import unknown_tag_message
 from articles.models import Article
 
 NEEDS_MY_REVIEW = "needs-review"
-STATUS_CHOICES = [*Annotation.Status.choices, (NEEDS_MY_REVIEW, "Needs my review")]
+STATUS_CHOICES = [
+    *Annotation.Status.choices,
+    (AGREED, "Agreed (accepted or settled)"),
+    (NEEDS_MY_REVIEW, "Needs my review"),
+]
 
 
 def _refuse_nul(name: str, value) -> None:
@@ -52,9 +56,9 @@ class _StatusField(forms.ChoiceField):
     def validate(self, value):
         _refuse_nul("status", value)
         if value and value not in dict(STATUS_CHOICES):
+            known = [choice for choice, _ in STATUS_CHOICES]
             raise ValidationError(
-                f"status must be one of pending, accepted, disputed or {NEEDS_MY_REVIEW}, "
-                f"not {value!r}.",
+                f"status must be one of {', '.join(known[:-1])} or {known[-1]}, not {value!r}.",
                 code="status",
             )
 
@@ -116,7 +120,10 @@ class AnnotationFilter(django_filters.FilterSet):
     status = _StatusFilter(
         choices=STATUS_CHOICES,
         method="filter_status",
-        help_text="Review status; needs-review: others' annotations you have not reviewed.",
+        help_text="Review status, from the verdicts on the current version of each "
+        "annotation: pending, accepted, disputed, settled; agreed: accepted or settled "
+        "(the agreed set to train on); needs-review: others' annotations you have no "
+        "verdict on (or whose tag or span changed since yours), not settled.",
     )
     since = _SinceFilter(
         field_name="modified",
@@ -152,11 +159,7 @@ class AnnotationFilter(django_filters.FilterSet):
 
     def filter_status(self, queryset, name, value):
         if value == NEEDS_MY_REVIEW:
-            user = self.user
-            if user is None or not user.is_authenticated:
-                return queryset.none()
-            mine = Review.objects.filter(reviewer=user).values("annotation_id")
-            return queryset.exclude(author=user).exclude(pk__in=mine)
+            return queryset.needs_review_by(self.user)
         return queryset.filter_status(value)
 
 

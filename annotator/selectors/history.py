@@ -27,7 +27,9 @@ KINDS = {"article": Article, "annotation": Annotation, "comment": Comment, "revi
 # Among rows of the same instant, the newest-first timeline lists lower ranks first: an
 # article revision comes after (below) the annotation rows it wrote at the same moment.
 RANK = {"annotation": 0, "comment": 1, "review": 2, "article": 3}
-ACTIONS = ["created", "changed", "revised", "deleted", "restored"]
+ACTIONS = ["created", "changed", "revised", "deleted", "restored", "settled", "reopened"]
+# Change reasons that name an action of their own (annotator.services.adjudication).
+REASON_ACTIONS = {"settled": "settled", "reopened": "reopened"}
 # The reason of an annotation's row written only because a revision shifted it exactly.
 CARRIED_EXACTLY = "carried across article revision"
 
@@ -35,14 +37,28 @@ CARRIED_EXACTLY = "carried across article revision"
 TRACKED = {
     "article": [("title", "title"), ("text", "text")],
     "annotation": [
-        ("tag_id", "tag"), ("note", "note"), ("span", "span"), ("quote", "words"),
+        ("tag_id", "tag"),
+        ("note", "note"),
+        ("span", "span"),
+        ("quote", "words"),
         ("anchor", "anchor"),
+        ("settled_tag_id", "final tag"),
+        ("settled_reason", "settlement reason"),
     ],
     "comment": [("body", "text")],
-    "review": [("verdict", "verdict"), ("proposed_tag_id", "proposed tag"), ("comment", "reason")],
-}  # fmt: skip
-TEXT_FIELDS = {"note", "body", "comment", "quote", "title"}
+    "review": [
+        ("verdict", "verdict"),
+        ("proposed_tag_id", "proposed tag"),
+        ("comment", "reason"),
+        ("judged_tag_id", "tag judged"),
+        ("claim_version", "version judged"),
+    ],
+}
+TEXT_FIELDS = {"note", "body", "comment", "settled_reason", "quote", "title"}
 LONG_TEXT_FIELDS = {"text"}
+TAG_FIELDS = {"tag_id", "proposed_tag_id", "settled_tag_id", "judged_tag_id"}
+# Not listed for a first revision: where it starts is no news.
+NOT_ON_CREATION = {"span", "claim_version", "quote", "anchor", "text"}
 
 
 @dataclass
@@ -121,7 +137,7 @@ def action_of(record) -> str:
         return "restored"
     if reason.startswith("revised"):
         return "revised"
-    return "changed"
+    return REASON_ACTIONS.get(reason, "changed")
 
 
 def _action_filter(action: str) -> Q:
@@ -134,11 +150,16 @@ def _action_filter(action: str) -> Q:
         return changed & Q(history_change_reason__startswith="restored")
     if action == "revised":
         return changed & Q(history_change_reason__startswith="revised")
+    if action in REASON_ACTIONS.values():
+        reasons = [reason for reason, name in REASON_ACTIONS.items() if name == action]
+        return changed & Q(history_change_reason__in=reasons)
     if action == "changed":
+        named = list(REASON_ACTIONS)
         return (
             changed
             & ~Q(history_change_reason="deleted")
             & ~Q(history_change_reason__startswith="restored", history_change_reason__isnull=False)
+            & ~Q(history_change_reason__in=named, history_change_reason__isnull=False)
             & ~Q(history_change_reason__startswith="revised", history_change_reason__isnull=False)
         )
     return Q()
@@ -268,7 +289,7 @@ def _value(kind: str, name: str, record, tags) -> str:
     if name == "anchor":
         return record.get_anchor_display() if record.anchor != "exact" else "exact"
     value = getattr(record, name)
-    if name in ("tag_id", "proposed_tag_id"):
+    if name in TAG_FIELDS:
         return tags[value].key if value in tags else ("" if value is None else f"#{value}")
     return "" if value is None else str(value)
 
@@ -279,7 +300,7 @@ def diff(kind: str, before, after, tags) -> list[Change]:
     changes = []
     for name, label in TRACKED[kind]:
         old, new = _value(kind, name, before, tags), _value(kind, name, after, tags)
-        if old == new or (before is None and name in ("span", "quote", "anchor", "text")):
+        if old == new or (name in NOT_ON_CREATION and before is None):
             continue
         change = Change(field=name.removesuffix("_id"), label=label, before=old, after=new)
         if name in TEXT_FIELDS and old and new:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.db.models import Count, F, Max, Q
 
 from annotator.models import Annotation, Review, Tag
 from annotator.rendering import render_text
@@ -20,10 +20,50 @@ UNDERLINE_STYLES = ["u-solid", "u-dashed", "u-dotted", "u-double", "u-wavy"]
 # The reader shows thousands of annotations; load only what it renders.
 READER_FIELDS = [
     "article_id", "author_id", "tag_id", "start", "end", "quote", "note", "version",
-    "modified", "deleted_at", "anchor",
+    "claim_version", "settled_tag_id", "settled_claim_version", "modified", "deleted_at",
+    "anchor",
 ]  # fmt: skip
 # The reader filters by these; `article` is the page itself and `since` is for the API.
 READER_FILTERS = ("tag", "author", "status")
+
+
+@dataclass(frozen=True)
+class PersonProgress:
+    username: str
+    statuses: dict  # Annotation.Status value -> number of this person's annotations
+    verdicts: int  # verdicts on the current version of others' annotations
+
+    @property
+    def annotations(self) -> int:
+        return sum(self.statuses.values())
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far an article's review has come."""
+
+    statuses: dict  # Annotation.Status value -> number of live annotations
+    people: list[PersonProgress]
+    left_for_me: int  # others' annotations the person looking has yet to judge
+
+    @property
+    def total(self) -> int:
+        return sum(self.statuses.values())
+
+    @property
+    def reviewed(self) -> int:
+        return self.total - self.statuses[Annotation.Status.PENDING]
+
+    def bar(self, width: int = 520) -> list[dict]:
+        """Segments of a bar: settled, accepted, disputed, pending, each its share."""
+        segments, x = [], 0.0
+        for status in PROGRESS_ORDER:
+            n = self.statuses[status]
+            if n:
+                w = width * n / self.total
+                segments.append({"status": status, "x": x, "w": w, "n": n})
+                x += w
+        return segments
 
 
 @dataclass(frozen=True)
@@ -32,6 +72,7 @@ class ArticleRow:
     counts: list  # [(tag, number of live annotations)]
     last_activity: object
     export_query: str
+    progress: Progress
 
 
 @dataclass(frozen=True)
@@ -40,9 +81,71 @@ class SidebarItem:
     can_edit: bool
 
 
-def article_rows() -> tuple[list[ArticleRow], list[Tag]]:
-    """Every article, newest first, with its counts per tag, contributors and last
-    activity: three queries."""
+PROGRESS_ORDER = [
+    Annotation.Status.SETTLED,
+    Annotation.Status.ACCEPTED,
+    Annotation.Status.DISPUTED,
+    Annotation.Status.PENDING,
+]
+
+
+def _progress(user) -> dict[int, Progress]:
+    """Each article's review progress, per status and per person, in four queries
+    however many articles, people and annotations there are."""
+    by_author = (
+        Annotation.objects.live()
+        .with_status()
+        .order_by()
+        .values_list("article_id", "author_id", "review_status")
+        .annotate(n=Count("id"))
+    )
+    verdicts = (
+        Review.objects.filter(
+            annotation__deleted_at__isnull=True, claim_version=F("annotation__claim_version")
+        )
+        .order_by()
+        .values_list("annotation__article_id", "reviewer_id")
+        .annotate(n=Count("id"))
+    )
+    left = dict(
+        Annotation.objects.needs_review_by(user)
+        .order_by()
+        .values_list("article_id")
+        .annotate(n=Count("id"))
+    )
+    statuses: dict[int, Counter] = {}
+    people: dict[int, dict[int, list]] = {}
+    for article_id, author_id, status, n in by_author:
+        statuses.setdefault(article_id, Counter())[status] += n
+        person = people.setdefault(article_id, {}).setdefault(author_id, [Counter(), 0])
+        person[0][status] += n
+    for article_id, reviewer_id, n in verdicts:
+        people.setdefault(article_id, {}).setdefault(reviewer_id, [Counter(), 0])[1] += n
+    names = dict(
+        get_user_model()
+        .objects.filter(pk__in={pk for found in people.values() for pk in found})
+        .values_list("pk", "username")
+    )
+    empty = dict.fromkeys(Annotation.Status.values, 0)
+    return {
+        article_id: Progress(
+            statuses=empty | dict(statuses.get(article_id, {})),
+            people=sorted(
+                (
+                    PersonProgress(names[pk], empty | dict(counts), given)
+                    for pk, (counts, given) in found.items()
+                ),
+                key=lambda p: p.username,
+            ),
+            left_for_me=left.get(article_id, 0),
+        )
+        for article_id, found in people.items()
+    }
+
+
+def article_rows(user) -> tuple[list[ArticleRow], list[Tag]]:
+    """Every article, newest first, with its counts per tag, contributors, last
+    activity and review progress (for `user`): seven queries."""
     live = Q(annotations__deleted_at__isnull=True)
     articles = Article.objects.annotate(
         annotation_count=Count("annotations", filter=live),
@@ -57,12 +160,15 @@ def article_rows() -> tuple[list[ArticleRow], list[Tag]]:
         .order_by()
     }
     tags = list(Tag.objects.all())
+    progress = _progress(user)
+    none = Progress(dict.fromkeys(Annotation.Status.values, 0), [], 0)
     rows = [
         ArticleRow(
             article=article,
             counts=[(tag, per_tag.get((article.pk, tag.key), 0)) for tag in tags],
             last_activity=max(filter(None, [article.last_annotated, article.modified])),
             export_query=urlencode({"article": article.slug}),
+            progress=progress.get(article.pk, none),
         )
         for article in articles
     ]
@@ -73,13 +179,11 @@ def _reader_annotations(article: Article, user, tags) -> list[Annotation]:
     """All live annotations of `article` placed on its text (orphaned ones are listed
     under "anchors to check" instead), in text order, with status, comment count and
     whether `user` reviewed them, in two queries however many there are."""
-    my_review = Review.objects.filter(annotation=OuterRef("pk"), reviewer_id=user.pk)
     annotations = list(
         Annotation.objects.for_article(article)
         .exclude(anchor=Annotation.Anchor.ORPHANED)
         .with_status()
         .with_comment_count()
-        .annotate(is_reviewed_by_me=Exists(my_review))
         .only(*READER_FIELDS)
         .order_by("start", "end", "id")
     )
@@ -89,6 +193,7 @@ def _reader_annotations(article: Article, user, tags) -> list[Annotation]:
     authors = get_user_model().objects.in_bulk({a.author_id for a in annotations})
     for a in annotations:
         a.tag = tags_by_id[a.tag_id]
+        a.settled_tag = tags_by_id.get(a.settled_tag_id)
         a.author = authors[a.author_id]
     return annotations
 
@@ -190,29 +295,21 @@ def revision_notice(article: Article, user) -> dict:
 
 
 def review_summary(article: Article, annotations, tags) -> dict:
-    """Tags by status and verdicts per reviewer for `article`, in one query more."""
+    """Tags by status and verdicts per reviewer for `article`, in one query more. Only
+    verdicts on the current version of an annotation count; the others are outdated."""
     by_tag = {tag.pk: Counter() for tag in tags}
     for a in annotations:
         by_tag[a.tag_id][a.status] += 1
     verdicts: dict[str, Counter] = {}
     rows = Review.objects.filter(
         annotation__article=article, annotation__deleted_at__isnull=True
-    ).values_list("reviewer__username", "verdict")
-    for username, verdict in rows:
-        verdicts.setdefault(username, Counter())[verdict] += 1
-    statuses = Annotation.Status
+    ).values_list("reviewer__username", "verdict", "claim_version", "annotation__claim_version")
+    for username, verdict, judged, current in rows:
+        verdicts.setdefault(username, Counter())[verdict if judged == current else "outdated"] += 1
     return {
-        "tag_rows": [
-            (
-                tag,
-                [
-                    by_tag[tag.pk][s]
-                    for s in (statuses.PENDING, statuses.ACCEPTED, statuses.DISPUTED)
-                ],
-            )
-            for tag in tags
-        ],
+        "tag_rows": [(tag, [by_tag[tag.pk][s] for s in Annotation.Status.values]) for tag in tags],
         "reviewer_rows": [
-            (name, counts["agree"], counts["disagree"]) for name, counts in sorted(verdicts.items())
+            (name, counts["agree"], counts["disagree"], counts["outdated"])
+            for name, counts in sorted(verdicts.items())
         ],
     }

@@ -9,6 +9,7 @@ into responses. Callers import the package (`from annotator import services`) an
 `services.annotation_create(...)`; the modules below group the functions by entity.
 """
 
+from annotator.services.adjudication import annotation_reopen, annotation_settle
 from annotator.services.annotations import (
     StaleVersion,
     annotation_create,
@@ -25,7 +26,7 @@ from annotator.services.discussion import (
     mentions_mark_read,
 )
 from annotator.services.notifications import notify
-from annotator.services.reviews import review_set
+from annotator.services.reviews import PROPOSAL_ADOPTED, review_set
 from annotator.services.revisions import (
     RevisionPlan,
     StaleArticle,
@@ -36,13 +37,16 @@ from annotator.services.revisions import (
 from annotator.services.rules import check_span, message_of
 
 __all__ = [
+    "PROPOSAL_ADOPTED",
     "RevisionPlan",
     "StaleArticle",
     "StaleVersion",
     "annotation_create",
     "annotation_delete",
     "annotation_moderate",
+    "annotation_reopen",
     "annotation_restore",
+    "annotation_settle",
     "annotation_update",
     "article_revise",
     "article_revision_preview",

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from annotator.models import CONTEXT_LENGTH, Annotation
 from annotator.services import revisions
+from annotator.services.reviews import reviews_follow_claim
 from annotator.services.rules import check_span, clean_note, tag_by_key
 from articles.models import Article
 
@@ -56,6 +57,30 @@ def _span_fields(text: str, start: int, end: int) -> dict:
         "prefix": text[max(0, start - CONTEXT_LENGTH) : start],
         "suffix": text[end : end + CONTEXT_LENGTH],
     }
+
+
+def _claim(annotation: Annotation) -> tuple:
+    """What a verdict judges: the tag and the span, with the words it holds (an article
+    revision can change the words at the same offsets, or move the same words)."""
+    return (annotation.tag_id, annotation.start, annotation.end, annotation.quote)
+
+
+def _save_claim(annotation: Annotation, actor, reason: str, before: tuple) -> Annotation:
+    """Save a change that may touch the claim (`before` is _claim() as it was). When the
+    tag or span moved, the claim version goes up: earlier verdicts and settlements stop
+    counting, and disagreements that proposed the new tag become agreements with it."""
+    if _claim(annotation) == before:
+        return _save(annotation, actor, reason)
+    old_version = annotation.claim_version
+    annotation.claim_version += 1
+    _save(annotation, actor, reason)
+    reviews_follow_claim(
+        annotation=annotation,
+        actor=actor,
+        old_version=old_version,
+        span_changed=before[1:] != _claim(annotation)[1:],
+    )
+    return annotation
 
 
 @transaction.atomic
@@ -172,18 +197,21 @@ def annotation_update(*, annotation: Annotation, actor, version=None, **changes)
     Preconditions: `actor` is the author (Annotation.is_editable_by); for the span alone,
     a curator too while the annotation's anchor needs checking (is_reanchorable_by).
     When `version` is given it must equal the stored version, or StaleVersion is raised.
-    Each change increments the version. A span selected again makes the anchor exact.
+    Each change increments the version; a change of tag or span (or of the words a span
+    holds) also increments the claim version, which outdates earlier verdicts (see
+    _save_claim). A span selected again makes the anchor exact.
     """
     span_only = bool(changes) and set(changes) <= SPAN_FIELDS
     allowed = Annotation.is_reanchorable_by if span_only else None
     current = _lock_for_change(annotation, actor, version, allowed)
-    was = (current.anchor, current.start, current.end, current.quote)
+    before = _claim(current)
+    was_anchor = current.anchor
     _apply_changes(current, changes)
     reason = "changed"
     if SPAN_FIELDS & set(changes):
-        same = (current.start, current.end, current.quote) == was[1:]
-        reason = "anchor checked" if same and was[0] != current.anchor else "span selected again"
-    return _save(current, actor, reason)
+        checked = _claim(current) == before and was_anchor != current.anchor
+        reason = "anchor checked" if checked else "span selected again"
+    return _save_claim(current, actor, reason, before)
 
 
 @transaction.atomic
@@ -196,8 +224,9 @@ def annotation_moderate(*, annotation: Annotation, actor, **changes) -> Annotati
     if not annotation.is_moderatable_by(actor):
         raise PermissionDenied("Only an admin can change someone else's annotation.")
     current = _lock(annotation, None)
+    before = _claim(current)
     _apply_changes(current, changes)
-    return _save(current, actor, "changed in admin")
+    return _save_claim(current, actor, "changed in admin", before)
 
 
 @transaction.atomic
@@ -226,6 +255,7 @@ def annotation_restore(*, annotation: Annotation, actor, revision=None, version=
     given, is current. Raises PermissionDenied, ValidationError or StaleVersion.
     """
     current = Annotation.objects.select_for_update().get(pk=annotation.pk)
+    before = _claim(current)
     if not current.is_restorable_by(actor):
         raise PermissionDenied("Only the author or an admin can restore this annotation.")
     if version is not None and int(version) != current.version:
@@ -243,7 +273,7 @@ def annotation_restore(*, annotation: Annotation, actor, revision=None, version=
         reason = f"restored to revision {old.history_id}"
     current.deleted_at = None
     current.version += 1
-    return _save(current, actor, reason)
+    return _save_claim(current, actor, reason, before)
 
 
 def _revision_of(annotation: Annotation, revision):

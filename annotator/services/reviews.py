@@ -1,4 +1,5 @@
-"""Writes to verdicts: one review per reviewer and annotation, changeable."""
+"""Writes to verdicts: one review per reviewer and annotation, changeable, and tied to
+the claim version it judged."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -6,17 +7,24 @@ from django.db import transaction
 from annotator.models import Annotation, Review
 from annotator.services.rules import clean_reason, tag_by_key
 
+PROPOSAL_ADOPTED = "proposal adopted"
+
 
 @transaction.atomic
 def review_set(
     *, annotation: Annotation, reviewer, verdict: str, proposed_tag=None, comment: str = ""
-) -> Review:
+) -> tuple[Review, bool]:
     """Give or change `reviewer`'s verdict on `annotation`: "agree" or "disagree", the
-    latter with an optional proposed tag (a key) and reason.
+    latter with an optional proposed tag (a key) and reason. Returns the review and
+    whether it was created (the reviewer's first verdict on this annotation).
+
+    The verdict judges the annotation's current claim (its claim version and tag).
+    Giving it again after the claim changed renews it for the new version.
 
     Preconditions: `reviewer` may review it (Annotation.is_reviewable_by: not its author,
     PermissionDenied otherwise); the annotation is not deleted. One review per reviewer;
-    each change is a revision.
+    each change is a revision. "Created" is decided under the annotation's row lock, so
+    of several requests racing with a first verdict exactly one creates it.
     """
     current = Annotation.objects.select_for_update().select_related("tag").get(pk=annotation.pk)
     if current.is_deleted:
@@ -38,19 +46,48 @@ def review_set(
                 code="proposed_tag",
             )
     review = Review.objects.filter(annotation=current, reviewer=reviewer).first()
-    if review is None:
+    created = review is None
+    if created:
         review = Review(annotation=current, reviewer=reviewer)
-    elif (review.verdict, review.proposed_tag_id, review.comment) == (
-        verdict,
-        tag and tag.pk,
-        comment,
-    ):
-        return review
+    elif (
+        review.verdict,
+        review.proposed_tag_id,
+        review.comment,
+        review.claim_version,
+    ) == (verdict, tag and tag.pk, comment, current.claim_version):
+        return review, False
     review.verdict = verdict
     review.proposed_tag = tag
     review.comment = comment
+    review.claim_version = current.claim_version
+    review.judged_tag_id = current.tag_id
     review._history_user = reviewer
-    if review.pk:
+    if not created:
         review._change_reason = "changed"
     review.save()
-    return review
+    return review, created
+
+
+def reviews_follow_claim(*, annotation: Annotation, actor, old_version: int, span_changed: bool):
+    """After the claim of `annotation` moved on from `old_version` (the caller holds its
+    row lock and has saved it): each disagreement with the old version that proposed the
+    tag the annotation now has becomes agreement with the new version, recorded as
+    "proposal adopted" by `actor`. Every other verdict on the old version is left as it
+    was, and no longer counts. A proposal is about a tag, so it is adopted only when the
+    span stayed the same."""
+    if span_changed:
+        return
+    proposers = Review.objects.filter(
+        annotation=annotation,
+        claim_version=old_version,
+        verdict=Review.Verdict.DISAGREE,
+        proposed_tag_id=annotation.tag_id,
+    )
+    for review in proposers:
+        review.verdict = Review.Verdict.AGREE
+        review.proposed_tag = None
+        review.claim_version = annotation.claim_version
+        review.judged_tag_id = annotation.tag_id
+        review._history_user = actor
+        review._change_reason = PROPOSAL_ADOPTED
+        review.save()

@@ -19,6 +19,7 @@ from annotator import anchoring
 from annotator.models import CONTEXT_LENGTH, Annotation
 from annotator.services import bulk_history
 from annotator.services.notifications import notify
+from annotator.services.reviews import reviews_follow_claim
 from annotator.services.rules import clean_reason
 from articles import services as article_services
 from articles.models import Article
@@ -28,10 +29,10 @@ EXACT, MOVED, ORPHANED = (
     Annotation.Anchor.MOVED,
     Annotation.Anchor.ORPHANED,
 )
-# What a revision may change on an annotation (bulk_update_with_history writes these).
+# What a revision may change on an annotation (bulk_history.update_with_history).
 CARRIED_FIELDS = [
     "start", "end", "quote", "prefix", "suffix", "anchor", "anchor_revision", "version",
-    "modified",
+    "claim_version", "modified",
 ]  # fmt: skip
 BATCH = 500
 
@@ -200,7 +201,9 @@ def article_revise(
 ) -> RevisionPlan:
     """Change the title and/or the text of `article` and carry every live annotation
     across: exact where its words are untouched, "moved" (with its new quote) where they
-    changed a little, "orphaned" (old offsets and quote kept) where they are gone.
+    changed a little, "orphaned" (old offsets and quote kept) where they are gone. A
+    moved annotation's claim version goes up, so verdicts on its old words stop counting;
+    an exact one keeps its verdicts (same words, other offsets).
 
     Preconditions: `actor` may revise it (Article.is_revisable_by: its creator, a
     curator or an admin), else PermissionDenied; `version`, when given, is the current
@@ -252,6 +255,7 @@ def _save_carried(plan: RevisionPlan, actor, old_version: int, new_version: int,
     shifts: dict[int, list[int]] = {}  # offset delta -> ids
     orphaned: list[int] = []
     rewritten: list[Annotation] = []
+    claims_moved: list[tuple[Annotation, int]] = []
     by_reason: dict[str, list[int]] = {}
     for carried in plan.carried:
         annotation = carried.annotation
@@ -286,6 +290,11 @@ def _save_carried(plan: RevisionPlan, actor, old_version: int, new_version: int,
                 # checked by its quote (annotation_update requires one).
                 annotation.version += 1
                 annotation.modified = now
+            if new[2] != old[2]:
+                # Its words changed: a new claim, so verdicts and a settlement given on
+                # the old words stop counting (issue 12's claim versions).
+                claims_moved.append((annotation, annotation.claim_version))
+                annotation.claim_version += 1
             rewritten.append(annotation)
     for delta, ids in shifts.items():
         for at in range(0, len(ids), BATCH):
@@ -298,6 +307,13 @@ def _save_carried(plan: RevisionPlan, actor, old_version: int, new_version: int,
         )
     # The few whose words or context changed: their own values, and their history rows.
     bulk_history.update_with_history(Annotation, rewritten, CARRIED_FIELDS, user=actor, date=now)
+    for annotation, old_claim in claims_moved:
+        # What services.annotations._save_claim does after a claim moves, for rows saved
+        # above: verdicts on the old claim no longer count (a changed span adopts no
+        # proposal, so this records nothing today, but the rule stays in one place).
+        reviews_follow_claim(
+            annotation=annotation, actor=actor, old_version=old_claim, span_changed=True
+        )
     for reason, ids in by_reason.items():
         bulk_history.record_history(Annotation, ids, user=actor, reason=reason, date=now)
 

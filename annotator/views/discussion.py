@@ -131,7 +131,52 @@ def review_set(request: HtmxHttpRequest, annotation_id: int):
         return error_response(request, back, error, target)
     if not from_queue:
         return _after_thread_change(request, annotation_id, "#reviews")
+    return _back_to_queue(request, back, "unreviewed")
+
+
+def _back_to_queue(request: HtmxHttpRequest, back: str, tab: str):
     if not request.htmx:
         return redirect(back)
-    context = selectors.queue_context(request.user, "unreviewed")
+    context = selectors.queue_context(request.user, tab)
     return render(request, "annotator/review_queue.html#queue", context)
+
+
+def _curator_action(request: HtmxHttpRequest, annotation_id: int, action):
+    """Settle or reopen, from the thread or from the disputed tab (`next=queue`)."""
+    annotation = get_object_or_404(Annotation.objects.live(), pk=annotation_id)
+    from_queue = request.POST.get("next") == "queue"
+    target = "#queue-error" if from_queue else "#settle-error"
+    queue = reverse("annotator:review_queue") + "?tab=disputed"
+    back = queue if from_queue else _thread_url(annotation_id)
+    try:
+        action(annotation)
+    except PermissionDenied as error:
+        return error_response(request, back, error, target, status=403)
+    except ValidationError as error:
+        return error_response(request, back, error, target)
+    if from_queue:
+        return _back_to_queue(request, back, "disputed")
+    return _after_thread_change(request, annotation_id, "#settlement")
+
+
+@require_POST
+def annotation_settle(request: HtmxHttpRequest, annotation_id: int):
+    return _curator_action(
+        request,
+        annotation_id,
+        lambda a: services.annotation_settle(
+            annotation=a,
+            actor=request.user,
+            tag=request.POST.get("tag", ""),
+            reason=request.POST.get("reason", ""),
+        ),
+    )
+
+
+@require_POST
+def annotation_reopen(request: HtmxHttpRequest, annotation_id: int):
+    return _curator_action(
+        request,
+        annotation_id,
+        lambda a: services.annotation_reopen(annotation=a, actor=request.user),
+    )

@@ -1,6 +1,8 @@
 // Keyboard flow of the review queue (issue 4): j/k move between items, a agrees,
 // d opens the disagreement with its reason field. After a verdict the server sends the
 // queue back without the reviewed item, so the same position holds the next one.
+// In the disputed tab a curator presses a tag's key (f/o/s) to choose the final tag,
+// writes the reason and settles with Ctrl+Enter; the settled item leaves the list.
 (function () {
   "use strict";
 
@@ -31,7 +33,9 @@
     if (!document.getElementById("queue") || event.ctrlKey || event.metaKey || event.altKey) {
       if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && event.target.matches("[data-reason]")) {
         event.preventDefault();
-        event.target.closest("form").querySelector('button[value="disagree"]').click();
+        const form = event.target.closest("form");
+        const submit = form.querySelector('button[value="disagree"], button[data-settle]');
+        if (form.reportValidity()) submit.click();
       }
       return;
     }
@@ -55,20 +59,29 @@
         event.preventDefault();
         select(index - 1);
         break;
-      case "a":
-        if (!item) return;
+      case "a": {
+        const agree = item && item.querySelector('button[value="agree"]');
+        if (!agree) return;
         event.preventDefault();
-        item.querySelector('button[value="agree"]').click();
+        agree.click();
         break;
+      }
       case "d": {
-        if (!item) return;
+        const details = item && item.querySelector("details.disagree");
+        if (!details) return;
         event.preventDefault();
-        const details = item.querySelector("details.disagree");
         details.open = true;
         item.querySelector("[data-reason]").focus();
         break;
       }
-      default:
+      default: {
+        // A tag's key in the disputed tab: that tag as the final one, then the reason.
+        const choice = item && item.querySelector(`input[data-shortcut="${CSS.escape(event.key)}"]`);
+        if (!choice) return;
+        event.preventDefault();
+        choice.checked = true;
+        item.querySelector("[data-reason]").focus();
+      }
     }
   });
 

@@ -13,7 +13,7 @@ from tests import factories
 def world(article, alice, bob):
     annotation = factories.annotate(article, alice, "shameful waste", "opinion")
     comment = services.comment_create(annotation=annotation, author=bob, body="Really?")
-    review = services.review_set(annotation=annotation, reviewer=bob, verdict="agree")
+    review, _ = services.review_set(annotation=annotation, reviewer=bob, verdict="agree")
     return {"annotation": annotation, "comment": comment, "review": review}
 
 
@@ -130,3 +130,31 @@ def test_posting_from_the_history_page_goes_through_the_services(admin_client, w
 def test_admin_actions_delete_nothing_in_bulk(admin_client, world):
     page = admin_client.get("/admin/annotator/annotation/").content.decode()
     assert "delete_selected" not in page
+
+
+def test_an_admin_makes_someone_a_curator_in_the_admin(admin_client, world, bob):
+    """Curators are the members of the group 'curators' (made by a migration), given
+    on the user's page in the admin."""
+    from django.contrib.auth.models import Group
+
+    from annotator.models import is_curator
+
+    group = Group.objects.get(name="curators")
+    page = admin_client.get(f"/admin/auth/user/{bob.pk}/change/")
+    assert page.status_code == 200 and f'value="{group.pk}"' in page.content.decode()
+    form = page.context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "password"}
+    data |= {
+        "groups": [group.pk], "user_permissions": [],
+        "date_joined_0": bob.date_joined.strftime("%Y-%m-%d"),
+        "date_joined_1": bob.date_joined.strftime("%H:%M:%S"),
+        "is_active": "on",
+    }  # fmt: skip
+    response = admin_client.post(f"/admin/auth/user/{bob.pk}/change/", data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    bob.refresh_from_db()
+    assert is_curator(bob)
+    annotation = world["annotation"]
+    services.annotation_settle(annotation=annotation, actor=bob, tag="fact", reason="Yes.")
+    change = admin_client.get(f"/admin/annotator/annotation/{annotation.pk}/change/")
+    assert "Yes." in change.content.decode()  # the settlement, shown read-only

@@ -18,7 +18,8 @@ COMMENT_FIELDS = {
     "created", "modified", "edited", "edited_at", "deleted",
 }  # fmt: skip
 REVIEW_FIELDS = {
-    "annotation", "reviewer", "verdict", "proposed_tag", "comment", "created", "modified",
+    "annotation", "reviewer", "verdict", "proposed_tag", "comment", "claim_version",
+    "judged_tag", "current", "created", "modified",
 }  # fmt: skip
 
 
@@ -113,7 +114,8 @@ def test_review_put_get_and_change_over_http(bob_http, annotation, bob):
     assert set(created.json()) == REVIEW_FIELDS
     assert created.json() | {"created": None, "modified": None} == {
         "annotation": annotation.pk, "reviewer": "bob", "verdict": "agree",
-        "proposed_tag": None, "comment": "", "created": None, "modified": None,
+        "proposed_tag": None, "comment": "", "claim_version": 1, "judged_tag": "fact",
+        "current": True, "created": None, "modified": None,
     }  # fmt: skip
     assert bob_http.get(url).json() == created.json()
 

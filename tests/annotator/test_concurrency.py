@@ -102,3 +102,37 @@ def test_racing_api_clients_over_http_one_wins_per_version(live_server, tags, al
     assert a.note == accepted[-1] and a.version == ROUNDS + 1
     notes = list(a.history.filter(history_type="~").order_by("history_id").values_list("note"))
     assert [n for (n,) in notes] == accepted
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_first_verdicts_over_http_give_one_201(live_server, tags, alice, bob):
+    """Eight clients send the same reviewer's first verdict at once: one review is
+    stored, one answer is 201 Created and the other seven are 200."""
+    import httpx
+    from rest_framework.authtoken.models import Token
+
+    from annotator.models import Review
+
+    article = factories.make_article(created_by=alice)
+    a = factories.annotate(article, alice, "shameful waste", "opinion")
+    headers = {"Authorization": f"Token {Token.objects.create(user=bob).key}"}
+    url = f"{live_server.url}/api/annotations/{a.pk}/review/"
+    clients = 8
+    barrier = threading.Barrier(clients)
+    responses = [None] * clients
+
+    def put(i):
+        with httpx.Client(headers=headers, timeout=30) as client:
+            barrier.wait()
+            responses[i] = client.put(url, json={"verdict": "agree"})
+
+    threads = [threading.Thread(target=put, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    codes = sorted(r.status_code for r in responses)
+    assert codes == [200] * (clients - 1) + [201], [r.text for r in responses]
+    assert all(r.json()["verdict"] == "agree" for r in responses)
+    assert Review.objects.filter(annotation=a, reviewer=bob).count() == 1
+    assert Review.history.filter(history_type="+").count() == 1

@@ -174,7 +174,7 @@ def test_filter_status_and_comment_count_do_not_multiply(annotation, article, al
     gone = services.comment_create(annotation=annotation, author=bob, body="d")
     services.comment_delete(comment=gone, actor=bob)
     pending = factories.annotate(article, alice, "bridge", "fact")
-    qs = Annotation.objects.with_status().with_comment_count()
+    qs = Annotation.objects.with_status().with_verdict_counts().with_comment_count()
     row = qs.get(pk=annotation.pk)
     assert (row.agree_count, row.disagree_count, row.comment_count) == (2, 0, 3)
     assert list(qs.filter_status("accepted")) == [annotation]

@@ -206,8 +206,8 @@ def test_reader_shows_status_comment_count_and_filters_by_status(
     response = bob_client.get(url + "?status=needs-review")
     assert [item.annotation.pk for item in response.context["items"]] == [pending.pk]
     tag_rows = {tag.key: counts for tag, counts in response.context["review"]["tag_rows"]}
-    assert tag_rows["opinion"] == [0, 0, 1] and tag_rows["fact"] == [1, 0, 0]
-    assert response.context["review"]["reviewer_rows"] == [("bob", 1, 0), ("carol", 0, 1)]
+    assert tag_rows["opinion"] == [0, 0, 1, 0] and tag_rows["fact"] == [1, 0, 0, 0]
+    assert response.context["review"]["reviewer_rows"] == [("bob", 1, 0, 0), ("carol", 0, 1, 0)]
 
 
 def _many(article, authors, reviewers, count):

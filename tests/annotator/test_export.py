@@ -23,7 +23,7 @@ def api(alice):
 def annotated(article, alice, bob):
     fact = factories.annotate(article, alice, "Officials said", "fact", note="Attributed.")
     opinion = factories.annotate(article, bob, "shameful waste", "opinion")
-    Review.objects.create(annotation=fact, reviewer=bob, verdict="agree", comment="Yes")
+    services.review_set(annotation=fact, reviewer=bob, verdict="agree", comment="Yes")
     Comment.objects.create(annotation=fact, author=bob, body="Which officials?")
     gone = factories.annotate(article, alice, "bridge")
     services.annotation_delete(annotation=gone, actor=alice)
@@ -50,13 +50,17 @@ def test_jsonl_has_every_field_reviews_and_comment_count(api, article, annotated
     assert first["reviews"] == [
         {
             "reviewer": "bob", "verdict": "agree", "proposed_tag": None, "comment": "Yes",
+            "claim_version": 1, "judged_tag": "fact", "current": True,
             "created": first["reviews"][0]["created"], "modified": first["reviews"][0]["modified"],
         }
     ]  # fmt: skip
     assert set(first) >= {
         "id", "article", "start", "end", "quote", "prefix", "suffix", "tag", "note", "author",
-        "status", "version", "created", "modified",
+        "status", "final_tag", "settled", "settlement", "version", "claim_version", "created",
+        "modified",
     }  # fmt: skip
+    assert (first["final_tag"], first["settled"], first["settlement"]) == ("fact", False, None)
+    assert (lines[1]["status"], lines[1]["final_tag"]) == ("pending", None)
 
 
 def test_w3c_is_an_annotation_collection_with_pages(api, article, annotated):
@@ -77,6 +81,7 @@ def test_w3c_is_an_annotation_collection_with_pages(api, article, annotated):
     assert item["created"] and item["modified"]
     assert item["body"] == [
         {"type": "TextualBody", "purpose": "tagging", "value": "fact"},
+        {"type": "TextualBody", "purpose": "classifying", "value": "fact"},  # accepted
         {
             "type": "TextualBody", "purpose": "commenting", "value": "Attributed.",
             "format": "text/plain",
@@ -218,3 +223,103 @@ def test_csv_cells_that_start_like_formulas_are_quoted_as_text(tags, alice):
     assert rows[0]["quote"].startswith("'=HYPERLINK(")
     assert rows[0]["note"] == "'-2+3"
     assert rows[1]["quote"] == "plain"
+
+
+@pytest.fixture
+def gold(article, alice, bob, carol):
+    """An accepted, a settled, a disputed and a pending annotation, and one accepted on
+    an earlier version only (its tag changed since: pending)."""
+    curator = factories.make_curator(factories.make_user("dora"))
+    accepted = factories.annotate(article, alice, "Officials said", "fact")
+    settled = factories.annotate(article, alice, "shameful waste", "fact")
+    disputed = factories.annotate(article, bob, "probably double", "fact")
+    pending = factories.annotate(article, bob, "bridge", "fact")
+    changed = factories.annotate(article, bob, "opened in 2019", "fact")
+    services.review_set(annotation=accepted, reviewer=bob, verdict="agree")
+    services.review_set(
+        annotation=settled, reviewer=bob, verdict="disagree", proposed_tag="opinion"
+    )
+    services.annotation_settle(annotation=settled, actor=curator, tag="opinion", reason="Judges.")
+    services.review_set(annotation=disputed, reviewer=carol, verdict="disagree")
+    services.review_set(annotation=changed, reviewer=alice, verdict="agree")
+    services.annotation_update(annotation=changed, actor=bob, tag="speculation")
+    return {
+        "accepted": accepted, "settled": settled, "disputed": disputed,
+        "pending": pending, "changed": changed,
+    }  # fmt: skip
+
+
+def test_jsonl_carries_the_final_tag_the_settlement_and_outdated_reviews(api, gold):
+    lines = {
+        line["id"]: line
+        for line in map(json.loads, _body(api.get("/api/export/?format=jsonl")).splitlines())
+    }
+    settled = lines[gold["settled"].pk]
+    assert (settled["status"], settled["tag"], settled["final_tag"]) == (
+        "settled", "fact", "opinion",
+    )  # fmt: skip
+    assert settled["settled"] is True
+    assert settled["settlement"] | {"at": None} == {
+        "tag": "opinion", "reason": "Judges.", "by": "dora", "at": None,
+        "claim_version": 1, "current": True,
+    }  # fmt: skip
+    changed = lines[gold["changed"].pk]
+    assert (changed["status"], changed["final_tag"], changed["claim_version"]) == (
+        "pending", None, 2,
+    )  # fmt: skip
+    (review,) = changed["reviews"]
+    assert (review["verdict"], review["judged_tag"], review["claim_version"]) == (
+        "agree", "fact", 1,
+    )  # fmt: skip
+    assert review["current"] is False  # Alice agreed with Fact, not with Speculation
+    assert lines[gold["accepted"].pk]["final_tag"] == "fact"
+    assert lines[gold["disputed"].pk]["final_tag"] is None
+
+
+def test_status_agreed_exports_the_gold_set_in_every_format(api, gold):
+    agreed = {gold["accepted"].pk, gold["settled"].pk}
+    jsonl = _body(api.get("/api/export/?format=jsonl&status=agreed")).splitlines()
+    assert {json.loads(line)["id"] for line in jsonl} == agreed
+    rows = list(
+        csv.DictReader(io.StringIO(_body(api.get("/api/export/?format=csv&status=agreed"))))
+    )
+    assert {int(r["id"]) for r in rows} == agreed
+    by_id = {int(r["id"]): r for r in rows}
+    assert (by_id[gold["settled"].pk]["final_tag"], by_id[gold["settled"].pk]["settled"]) == (
+        "opinion", "yes",
+    )  # fmt: skip
+    assert by_id[gold["settled"].pk]["settled_by"] == "dora"
+    assert (by_id[gold["accepted"].pk]["final_tag"], by_id[gold["accepted"].pk]["settled"]) == (
+        "fact", "no",
+    )  # fmt: skip
+    (doccano,) = [
+        json.loads(line)
+        for line in _body(api.get("/api/export/?format=doccano&status=agreed")).splitlines()
+    ]
+    spans = {(s, e): tag for s, e, tag in doccano["label"]}
+    assert spans == {
+        (gold["accepted"].start, gold["accepted"].end): "fact",
+        (gold["settled"].start, gold["settled"].end): "opinion",  # the final tag
+    }
+    document = json.loads(_body(api.get("/api/export/?format=w3c&status=agreed")))
+    items = {item["id"].rsplit("/", 2)[-2]: item for item in document["first"]["items"]}
+    bodies = items[str(gold["settled"].pk)]["body"]
+    assert {"type": "TextualBody", "purpose": "classifying", "value": "opinion"} in bodies
+    moderating = [b for b in bodies if b["purpose"] == "moderating"]
+    assert moderating[0]["value"] == "Judges." and moderating[0]["creator"]["nickname"] == "dora"
+    settled_only = api.get("/api/export/?format=jsonl&status=settled")
+    assert [json.loads(line)["id"] for line in _body(settled_only).splitlines()] == [
+        gold["settled"].pk
+    ]
+
+
+def test_an_exported_settled_annotation_imports_back_with_its_own_tag(api, gold, alice):
+    from annotator import formats
+    from annotator.models import Annotation
+
+    text = _body(api.get("/api/export/?format=w3c&status=settled"))
+    (record,) = formats.parse("w3c", text)
+    assert (record.tag, record.note) == ("fact", "")  # the moderating body is not a note
+    before = Annotation.objects.count()
+    formats.import_records([record], actor=alice)
+    assert Annotation.objects.count() == before  # the same annotation by alice: skipped

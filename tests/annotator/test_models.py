@@ -66,6 +66,9 @@ def test_setup_demo_is_idempotent(db, tags):
     assert article.annotations.count() == 10  # demo annotations, loaded once
     assert {a.author.username for a in article.annotations.all()} == {"alice", "bob", "carol"}
     assert users.get(username="bob").check_password("bob-demo-2026")
+    from annotator.models import is_curator
+
+    assert [is_curator(users.get(username=n)) for n in ("alice", "carol")] == [False, True]
 
 
 def test_setup_demo_dry_run_writes_nothing(db, tags):

@@ -1,7 +1,6 @@
 """services.article_revise and friends: revising an article carries its annotations."""
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -19,9 +18,7 @@ NEW_TEXT = (
 
 
 def curator(name="cora"):
-    user = factories.make_user(name)
-    user.groups.add(Group.objects.get_or_create(name="curators")[0])
-    return user
+    return factories.make_curator(factories.make_user(name))
 
 
 def assert_never_silently_wrong(article: Article):
@@ -347,3 +344,40 @@ def test_each_history_row_mirrors_the_row_as_written_at_the_revisions_moment(
         assert (row.history_type, row.history_user, row.history_date) == (
             "~", alice, revision.history_date
         )  # fmt: skip
+
+
+# Verdicts across revisions (issue 12's claim versions) ------------------------------------
+
+
+def test_verdicts_follow_the_words_not_the_offsets(article, alice, bob, carol, annotated):
+    for a in (annotated["bridge"], annotated["waste"]):
+        services.review_set(annotation=a, reviewer=carol, verdict="agree")
+    services.review_set(annotation=annotated["traffic"], reviewer=alice, verdict="agree")
+    services.article_revise(article=article, actor=alice, text=NEW_TEXT)
+    statuses = {
+        a.pk: (a.anchor, a.claim_version, a.status)
+        for a in Annotation.objects.with_status().filter(pk__in=[x.pk for x in annotated.values()])
+    }
+    # Same words at other offsets: still accepted. New words: a new claim, pending again.
+    assert statuses[annotated["bridge"].pk] == ("exact", 1, "accepted")
+    assert statuses[annotated["waste"].pk] == ("moved", 2, "pending")
+    # An orphan keeps its claim until its words are selected again.
+    assert statuses[annotated["traffic"].pk] == ("orphaned", 1, "accepted")
+    orphan = Annotation.objects.get(pk=annotated["traffic"].pk)
+    start = NEW_TEXT.index("costly waste")
+    services.annotation_update(
+        annotation=orphan, actor=carol, start=start, end=start + 12, quote="costly waste"
+    )
+    again = Annotation.objects.with_status().get(pk=orphan.pk)
+    assert (again.claim_version, again.status) == (2, "pending")
+
+
+def test_a_settlement_of_words_that_changed_no_longer_counts(article, alice, bob, carol, annotated):
+    waste = annotated["waste"]
+    services.review_set(annotation=waste, reviewer=carol, verdict="disagree", proposed_tag="fact")
+    curator = factories.make_curator(factories.make_user("cora"))
+    services.annotation_settle(annotation=waste, actor=curator, tag="fact", reason="Checkable.")
+    services.article_revise(article=article, actor=alice, text=NEW_TEXT)
+    waste = Annotation.objects.with_status().get(pk=waste.pk)
+    assert (waste.anchor, waste.is_settled, waste.has_outdated_settlement) == ("moved", False, True)
+    assert waste.status == "pending"

@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from annotator import services
 from annotator.models import Annotation
 from tests import factories
 
@@ -206,19 +207,28 @@ def test_reader_queries_do_not_grow_with_annotations(alice_client, article, alic
     assert many <= 8
 
 
-def test_article_list_queries_are_constant(alice_client, alice, tags):
+def test_article_list_queries_are_constant(alice_client, alice, bob, tags):
+    """Counts, contributors and review progress (per status, per person, what is left
+    for me) at two sizes: the same number of queries."""
     for n in range(2):
         factories.make_article(created_by=alice, title=f"Story {n}")
+    first = factories.annotate(factories.make_article(created_by=alice), bob, "bridge")
+    services.review_set(annotation=first, reviewer=alice, verdict="agree")
     with CaptureQueriesContext(connection) as ctx:
         alice_client.get("/")
     few = len(ctx.captured_queries)
-    for n in range(2, 12):
+    for n in range(3, 12):
         art = factories.make_article(created_by=alice, title=f"Story {n}")
-        factories.annotate(art, alice, "shameful", "opinion")
+        mine = factories.annotate(art, alice, "shameful", "opinion")
+        theirs = factories.annotate(art, bob, "bridge", "fact")
+        services.review_set(annotation=mine, reviewer=bob, verdict="disagree")
+        services.review_set(annotation=theirs, reviewer=alice, verdict="agree")
     with CaptureQueriesContext(connection) as ctx:
         html = alice_client.get("/").content.decode()
     assert len(ctx.captured_queries) == few
     assert html.count('class="article-card card"') == 12
+    assert html.count('aria-label="Review progress"') == 10
+    assert "2 of 2</strong> reviewed" in html and "1 left for you to review" not in html
 
 
 def test_an_unknown_filter_value_is_said_on_the_page_and_left_out(alice_client, article, alice):
@@ -236,3 +246,31 @@ def test_an_unknown_filter_value_is_said_on_the_page_and_left_out(alice_client, 
         )
         shown = [item.annotation.pk for item in response.context["items"]]
         assert shown == [fact.pk, opinion.pk]  # the author filter still applies
+
+
+def test_article_list_shows_review_progress_per_article_and_person(client, article, alice, bob):
+    carol = factories.make_curator(factories.make_user("carol"))
+    pending = factories.annotate(article, alice, "Officials", "fact")
+    accepted = factories.annotate(article, alice, "bridge", "fact")
+    disputed = factories.annotate(article, bob, "shameful waste", "fact")
+    settled = factories.annotate(article, bob, "probably double", "speculation")
+    services.review_set(annotation=accepted, reviewer=bob, verdict="agree")
+    services.review_set(annotation=disputed, reviewer=alice, verdict="disagree")
+    services.review_set(annotation=settled, reviewer=alice, verdict="disagree")
+    services.annotation_settle(annotation=settled, actor=carol, tag="fact", reason="Checked.")
+    services.review_set(annotation=pending, reviewer=bob, verdict="agree")
+    services.annotation_update(annotation=pending, actor=alice, tag="opinion")  # outdated
+    client.force_login(carol)
+    response = client.get("/")
+    (row,) = response.context["rows"]
+    progress = row.progress
+    assert progress.statuses == {"pending": 1, "accepted": 1, "disputed": 1, "settled": 1}
+    assert (progress.total, progress.reviewed, progress.left_for_me) == (4, 3, 3)
+    people = {p.username: (p.statuses, p.verdicts) for p in progress.people}
+    assert people == {
+        "alice": ({"pending": 1, "accepted": 1, "disputed": 0, "settled": 0}, 2),
+        "bob": ({"pending": 0, "accepted": 0, "disputed": 1, "settled": 1}, 1),
+    }
+    html = response.content.decode()
+    assert "3 of 4</strong> reviewed" in html and "3 left for you to review" in html
+    assert [s["status"] for s in progress.bar()] == ["settled", "accepted", "disputed", "pending"]

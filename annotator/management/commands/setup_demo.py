@@ -19,8 +19,8 @@ DEMO_ACCOUNTS = [
     ("carol", "carol-demo-2026", "Carol Lindqvist", False),
     ("admin", "admin-demo-2026", "Site Admin", True),
 ]
-# Curators may revise any article and resolve anyone's anchors to check.
-DEMO_CURATORS = ["carol"]
+# Demo accounts in the curators group, who settle disputes.
+DEMO_CURATORS = {"carol"}
 
 
 class Command(BaseCommand):
@@ -82,11 +82,13 @@ class Command(BaseCommand):
                 state = "would create" if user is None else "exists"
             if is_admin:
                 admin = user
-            if user is not None and username in DEMO_CURATORS and not dry_run:
-                curators, _ = Group.objects.get_or_create(name=CURATORS_GROUP)
-                user.groups.add(curators)
-            role = "admin" if is_admin else "curator" if username in DEMO_CURATORS else "editor"
-            lines.append(f"  {username:<8} {password:<18} {role:<7} ({state})")
+            role = "admin" if is_admin else "editor"
+            if username in DEMO_CURATORS:
+                role += ", curator"
+                if user is not None and not dry_run:
+                    group, _ = Group.objects.get_or_create(name=CURATORS_GROUP)
+                    user.groups.add(group)
+            lines.append(f"  {username:<8} {password:<18} {role:<15} ({state})")
         return admin, lines
 
     def _load_missing(self, fixture, missing):

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('annotator', '0004_annotation_article_protect'),
+        ('annotator', '0007_curators_group'),
         ('articles', '0002_article_version_revision'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
