@@ -120,13 +120,15 @@ class AnnotationQuerySet(models.QuerySet):
     def needs_review_by(self, user):
         """Others' live, unsettled annotations on whose current claim `user` has no
         verdict, each marked `is_changed_since_my_verdict` when `user` judged an earlier
-        version (the claim changed since)."""
+        version (the claim changed since). Not orphaned ones: their words are gone from
+        the article until someone selects them again."""
         if not getattr(user, "is_authenticated", False):
             return self.none()
         mine = Review.objects.filter(annotation=OuterRef("pk"), reviewer_id=user.pk)
         return (
             self.live()
             .exclude(author_id=user.pk)
+            .exclude(anchor=Annotation.Anchor.ORPHANED)
             .exclude(settled_claim_version=F("claim_version"))
             .filter(~Exists(mine.filter(claim_version=OuterRef("claim_version"))))
             .annotate(is_changed_since_my_verdict=Exists(mine))

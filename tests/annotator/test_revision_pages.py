@@ -405,3 +405,34 @@ def test_history_shows_the_revision_with_its_reason_diff_and_numbers(
     only_article = alice_client.get(f"/articles/{article.slug}/history/?kind=article").content
     shown = re.findall(r'class="revision__number"[^>]*>#(\d+)<', only_article.decode())
     assert shown == [str(numbers[0] - 2), "1"]  # the same numbers, whatever the filter
+
+
+def test_an_orphan_leaves_the_review_queue_until_its_words_are_selected_again(
+    client, article, flagged, carol, alice
+):
+    client.force_login(alice)
+    html = client.get("/review/").content.decode()
+    assert "a shameful and costly waste of money" in html  # moved: reviewable, new words
+    assert "Traffic will probably double" not in html  # orphaned: not on the text
+    orphan = flagged["traffic"]
+    start = NEW_TEXT.index("costly waste")
+    services.annotation_update(
+        annotation=orphan, actor=carol, start=start, end=start + 12, quote="costly waste"
+    )
+    assert "costly waste" in client.get("/review/").content.decode()
+
+
+def test_agreement_figures_leave_orphans_out(alice_client, article, alice, bob, carol):
+    from annotator.selectors import agreement
+
+    factories.annotate(article, bob, "Traffic will probably double", "speculation")
+    factories.annotate(article, carol, "Traffic will probably double", "speculation")
+    factories.annotate(article, carol, "bridge opened", "fact")
+    services.article_revise(
+        article=article, actor=alice, text="The bridge opened in 2019, officials said."
+    )
+    article.refresh_from_db()
+    figures = agreement.article_agreement(article)
+    # The two orphans (offsets into the old text) are not counted; the carried one is.
+    assert (figures.annotation_count, figures.annotators) == (1, ["carol"])
+    assert alice_client.get(f"/articles/{article.slug}/agreement/").status_code == 200
