@@ -89,10 +89,6 @@ class Placement:
     score: float = 1.0  # the weighted score of a re-found anchor; 1.0 for EXACT
     similarity: float = 1.0  # of its new quote to the old one
 
-    @property
-    def is_flagged(self) -> bool:
-        return self.anchor != EXACT
-
 
 @dataclass(frozen=True, slots=True)
 class Segment:

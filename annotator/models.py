@@ -247,10 +247,6 @@ class Annotation(models.Model):
         return self.anchor != self.Anchor.EXACT
 
     @property
-    def is_orphaned(self) -> bool:
-        return self.anchor == self.Anchor.ORPHANED
-
-    @property
     def etag(self) -> str:
         """The HTTP entity tag of this version: If-Match sends it back to change it."""
         return f'"{self.pk}-{self.version}"'

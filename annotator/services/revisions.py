@@ -67,14 +67,6 @@ class Carried:
     def old_quote(self) -> str:
         return self.before[2] if self.before else self.quote
 
-    @property
-    def has_moved_offsets(self) -> bool:
-        return bool(self.before) and self.before[:2] != (self.start, self.end)
-
-    @property
-    def quote_changed(self) -> bool:
-        return self.old_quote != self.quote
-
 
 @dataclass
 class RevisionPlan:
