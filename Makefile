@@ -50,6 +50,7 @@ check: install
 
 bench: install
 	$(PY) bench/reader_page.py
+	$(PY) bench/revisions.py --quick
 	$(PY) bench/agreement_page.py
 	$(PY) bench/api_load.py
 	$(PY) bench/live_reader.py

@@ -167,6 +167,7 @@ def annotation_payload(annotation: Annotation, *, status=None, comments=None) ->
         "created": annotation.created.isoformat(),
         "modified": annotation.modified.isoformat(),
         "deleted": annotation.is_deleted,
+        "anchor": annotation.anchor,
     }
 
 

@@ -36,3 +36,44 @@ def first_error(form: forms.Form) -> str:
         label = "" if field == "__all__" else f"{field}: "
         return f"{label}{errors[0]}"
     return "The form is not valid."
+
+
+class ArticleRevisionForm(forms.Form):
+    """The edit page: a new title and text, why, and the version they were based on.
+    `previewed` is a fingerprint of what the person last saw previewed: only that can be
+    saved, so nobody saves a text whose effect on annotations they have not seen."""
+
+    title = forms.CharField(max_length=300)
+    text = forms.CharField(strip=False, widget=forms.Textarea(attrs={"rows": 22}))
+    reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Why it changed (a correction, an update, a typo). Kept with the revision "
+        "in the history.",
+    )
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    previewed = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean_text(self):
+        # Browsers send a textarea's line breaks as CRLF; the article's text uses LF.
+        return self.cleaned_data["text"].replace("\r\n", "\n").replace("\r", "\n")
+
+
+class AnchorForm(forms.Form):
+    """Select an annotation's span again: by offsets (a suggestion or a selection in the
+    text) or by typing its words."""
+
+    start = forms.IntegerField(required=False, min_value=0)
+    end = forms.IntegerField(required=False, min_value=1)
+    quote = forms.CharField(required=False, strip=False)
+    words = forms.CharField(required=False, strip=False, max_length=10_000)
+    version = forms.IntegerField(min_value=1)
+
+    def clean(self):
+        cleaned = super().clean()
+        has_span = cleaned.get("start") is not None and cleaned.get("end") is not None
+        if not has_span and not (cleaned.get("words") or "").strip():
+            raise forms.ValidationError(
+                "Choose a suggestion, select the words in the text, or type them."
+            )
+        return cleaned

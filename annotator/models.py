@@ -4,26 +4,18 @@ from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Valu
 from django.db.models.functions import Coalesce
 from simple_history.models import HistoricalRecords
 
+# The curators group and who is in it are defined beside Article (articles never imports
+# annotator, and an article's curators may revise it); this app uses them as its own.
+from articles.models import CURATORS_GROUP, is_curator  # noqa: F401 - used from here too
+
 # Limits that services enforce and templates read (context processor `limits`).
 NOTE_MAX_LENGTH = 2000
 COMMENT_MAX_LENGTH = 10_000
 REASON_MAX_LENGTH = 2000
 # Code points of text kept before and after a span, for re-anchoring and export.
 CONTEXT_LENGTH = 32
-# Members of this Django group settle disputes (given in the admin, made by a migration).
-CURATORS_GROUP = "curators"
 # Not a status but a value of the status filter: accepted or settled (the "gold").
 AGREED = "agreed"
-
-
-def is_curator(user) -> bool:
-    """Whether `user` is in the curators group; asked once per user object."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    cached = user.__dict__.get("_is_curator")
-    if cached is None:
-        cached = user.__dict__["_is_curator"] = user.groups.filter(name=CURATORS_GROUP).exists()
-    return cached
 
 
 # The same person's identical span and tag within this many seconds is one annotation
@@ -134,13 +126,15 @@ class AnnotationQuerySet(models.QuerySet):
     def needs_review_by(self, user):
         """Others' live, unsettled annotations on whose current claim `user` has no
         verdict, each marked `is_changed_since_my_verdict` when `user` judged an earlier
-        version (the claim changed since)."""
+        version (the claim changed since). Not orphaned ones: their words are gone from
+        the article until someone selects them again."""
         if not getattr(user, "is_authenticated", False):
             return self.none()
         mine = Review.objects.filter(annotation=OuterRef("pk"), reviewer_id=user.pk)
         return (
             self.live()
             .exclude(author_id=user.pk)
+            .exclude(anchor=Annotation.Anchor.ORPHANED)
             .exclude(settled_claim_version=F("claim_version"))
             .filter(~Exists(mine.filter(claim_version=OuterRef("claim_version"))))
             .annotate(is_changed_since_my_verdict=Exists(mine))
@@ -164,6 +158,13 @@ class Annotation(models.Model):
         ACCEPTED = "accepted", "Accepted"
         DISPUTED = "disputed", "Disputed"
         SETTLED = "settled", "Settled"
+
+    class Anchor(models.TextChoices):
+        # After an article revision (services.revisions): still on its words, carried
+        # with the text but its words changed ("moved with the text: check"), or lost.
+        EXACT = "exact", "Exact"
+        MOVED = "moved", "Moved with the text: check"
+        ORPHANED = "orphaned", "Orphaned: select it again"
 
     # PROTECT: deleting an article would take its annotations, threads and verdicts.
     article = models.ForeignKey(
@@ -207,6 +208,10 @@ class Annotation(models.Model):
     idempotency_key = models.CharField(  # noqa: DJ001
         max_length=IDEMPOTENCY_KEY_MAX_LENGTH, null=True, blank=True, editable=False
     )
+    anchor = models.CharField(max_length=8, choices=Anchor.choices, default=Anchor.EXACT)
+    # Orphaned only: the article revision whose text start/end and quote refer to (the
+    # current text no longer holds them, so they are exempt from the range check).
+    anchor_revision = models.PositiveIntegerField(null=True, blank=True)
 
     objects = AnnotationQuerySet.as_manager()
     history = HistoricalRecords()
@@ -249,6 +254,11 @@ class Annotation(models.Model):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    @property
+    def needs_check(self) -> bool:
+        """Moved with the text or orphaned by an article revision: in "anchors to check"."""
+        return self.anchor != self.Anchor.EXACT
 
     @property
     def etag(self) -> str:
@@ -301,6 +311,22 @@ class Annotation(models.Model):
     def is_restorable_by(self, user) -> bool:
         """Undo a delete or return to a revision: the author or an admin."""
         return user.is_authenticated and (user.pk == self.author_id or user.is_staff)
+
+    def is_reanchorable_by(self, user) -> bool:
+        """Select its span again: the author; a curator or an admin too while its anchor
+        needs checking. Not once deleted."""
+        if self.is_deleted or not user.is_authenticated:
+            return False
+        return user.pk == self.author_id or (
+            self.needs_check and (user.is_staff or is_curator(user))
+        )
+
+    def is_deletable_by(self, user) -> bool:
+        """Delete: the author; a curator or an admin too while its anchor needs checking
+        (an orphan nobody can place any more)."""
+        return self.is_editable_by(user) or (
+            not self.is_deleted and self.needs_check and (user.is_staff or is_curator(user))
+        )
 
     def is_moderatable_by(self, user) -> bool:
         """Change anyone's tag or note in the Django admin: an admin."""
@@ -465,3 +491,33 @@ class Event(models.Model):
 
     def __str__(self):
         return f"{self.kind} #{self.pk}"
+
+
+class Notification(models.Model):
+    """Something a person should know about, shown until read. Minimal for now: an
+    article revision that moved or orphaned their annotations. (Issue 15, the inbox,
+    extends it; written by services.notify, without history: it is not shared work.)"""
+
+    class Kind(models.TextChoices):
+        ANCHORS = "anchors", "Annotations to check after a revision"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    article = models.ForeignKey(
+        "articles.Article", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    annotation = models.ForeignKey(
+        Annotation, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    text = models.TextField()
+    is_read = models.BooleanField(default=False)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["is_read", "-created", "-id"]
+        indexes = [models.Index(fields=["user", "is_read"], name="notification_user_unread")]
+
+    def __str__(self):
+        return f"{self.kind} for {self.user_id}: {self.text[:40]}"

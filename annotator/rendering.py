@@ -43,6 +43,7 @@ class Span:
     end: int
     tag: str  # key
     status: str = ""
+    moved: bool = False  # carried by an article revision with its words changed
 
 
 def blocks(text: str) -> list[Block]:
@@ -62,6 +63,8 @@ def blocks(text: str) -> list[Block]:
 
 def _open_start(span: Span, extra: str = "") -> str:
     status = f' data-status="{span.status}"' if span.status in MARKED_STATUSES else ""
+    if span.moved:
+        status += ' data-anchor="moved"'
     return f'<mark class="hl tag-{span.tag}{extra}" data-annotation-id="{span.id}"{status}>'
 
 

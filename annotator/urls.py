@@ -6,6 +6,7 @@ from django.urls import include, path
 
 from annotator.views import (
     agreement,
+    anchors,
     articles,
     auth,
     discussion,
@@ -14,6 +15,7 @@ from annotator.views import (
     people,
     reader,
     review,
+    revisions,
 )
 
 article_urls = [
@@ -27,6 +29,8 @@ article_urls = [
         name="article_disagreements",
     ),
     path("presence/", live.presence, name="article_presence"),
+    path("edit/", revisions.article_edit, name="article_edit"),
+    path("anchors/", anchors.anchor_list, name="anchor_list"),
 ]
 
 annotation_urls = [
@@ -38,6 +42,8 @@ annotation_urls = [
     path("review/", discussion.review_set, name="review_set"),
     path("settle/", discussion.annotation_settle, name="annotation_settle"),
     path("reopen/", discussion.annotation_reopen, name="annotation_reopen"),
+    path("anchor/", anchors.annotation_anchor, name="annotation_anchor"),
+    path("anchor/delete/", anchors.annotation_anchor_delete, name="annotation_anchor_delete"),
 ]
 
 comment_urls = [

@@ -1,19 +1,20 @@
-from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from articles import services
-from articles.models import Article
 
 
-@admin.register(Article)
 class ArticleAdmin(SimpleHistoryAdmin):
-    """Articles through the services. Once created, the text is read-only: annotations
-    point into it. An article with annotations cannot be deleted (PROTECT)."""
+    """Articles through the services. An article with annotations cannot be deleted
+    (PROTECT). This app cannot revise a text (annotations point into it and belong to
+    annotator), so annotator/admin.py registers a subclass that can, through
+    annotator.services.article_revise."""
 
-    list_display = ["title", "slug", "language", "created_by", "created"]
+    list_display = ["title", "slug", "language", "version", "created_by", "created"]
     search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ["title"]}
     list_select_related = ["created_by"]
+
+    exclude = ["version", "revised_at", "revision_reason"]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:

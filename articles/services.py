@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
-from articles.models import TEXT_MAX_LENGTH, Article
+from articles.models import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH, Article
 
 # Lines some sites append after the article body; they are navigation, not text.
 TRAILING_NAVIGATION = {"back", "top bottom", "top", "bottom"}
@@ -40,8 +40,10 @@ def _unique_slug(title: str) -> str:
     return slug
 
 
-def check_text(text: str) -> None:
+def check_text(text) -> None:
     """An article's text: not blank, at most TEXT_MAX_LENGTH code points."""
+    if not isinstance(text, str):
+        raise ValidationError({"text": "The text must be text."})
     if not text.strip():
         raise ValidationError({"text": "An article needs some text."})
     if len(text) > TEXT_MAX_LENGTH:
@@ -50,10 +52,17 @@ def check_text(text: str) -> None:
         )
 
 
-def _clean_title(title: str) -> str:
+def clean_title(title) -> str:
+    """An article's title, trimmed: not blank, at most 300 characters."""
+    if not isinstance(title, str):
+        raise ValidationError({"title": "The title must be text."})
     title = title.strip()
     if not title:
         raise ValidationError({"title": "An article needs a title."})
+    if len(title) > TITLE_MAX_LENGTH:
+        raise ValidationError(
+            {"title": f"The title has {len(title):,} characters; the limit is {TITLE_MAX_LENGTH}."}
+        )
     return title
 
 
@@ -64,7 +73,7 @@ def article_create(*, title: str, text: str, created_by, slug: str = "", **field
     Preconditions: `created_by` is a saved user (or None for a system import). The slug
     is derived from the title when not given and made unique.
     """
-    title = _clean_title(title)
+    title = clean_title(title)
     check_text(text)
     article = Article(
         title=title, text=text, created_by=created_by, slug=slug or _unique_slug(title), **fields
@@ -79,18 +88,21 @@ def article_create(*, title: str, text: str, created_by, slug: str = "", **field
 def article_update_metadata(*, article: Article, actor, **fields) -> Article:
     """Change an article's title, subtitle, byline, source URL, date or language.
 
-    Its text is not among them: annotations point into it. Preconditions: `actor` is
-    an admin (the Django admin calls this) or the article's creator.
+    Its text is not among them: annotations point into it, so a new text goes through
+    annotator.services.article_revise, which carries them across. Preconditions: `actor`
+    is an admin (the Django admin calls this) or the article's creator. The change is a
+    new article version, so an If-Match naming the old one is stale.
     """
     unknown = set(fields) - METADATA_FIELDS
     if unknown:
         raise ValidationError(f"These cannot be changed here: {', '.join(sorted(unknown))}.")
     current = Article.objects.select_for_update().get(pk=article.pk)
     if "title" in fields:
-        fields["title"] = _clean_title(fields["title"])
+        fields["title"] = clean_title(fields["title"])
     for name, value in fields.items():
         setattr(current, name, value)
     current.full_clean()
+    current.version += 1
     current._history_user = actor
     current._change_reason = "changed"
     current.save()

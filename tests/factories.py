@@ -89,6 +89,7 @@ def annotate_many(article, author, n: int, tag: str = "fact") -> list:
     yet (identical spans and tags would be one annotation, or an "agree instead")."""
     from annotator.models import Annotation
 
+    article.refresh_from_db(fields=["text", "version"])  # a revision may have changed it
     text = article.text
     taken = set(Annotation.objects.filter(article=article).values_list("start", "end"))
     made = []

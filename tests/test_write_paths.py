@@ -42,10 +42,11 @@ READ_ONLY = {
     "api:api-root",
     "api:annotation-history",
     "api:token",  # creates an auth token, which is not content
-    "api:article-detail",  # articles are not edited once created
     "stream:article_stream",
     "stream:my_stream",
     "annotator:article_presence",  # typing and leaving: not content, nothing stored
+    "api:article-revisions",
+    "annotator:anchor_list",
 }
 WRITE_PATHS = [
     "articles:article_create",
@@ -59,7 +60,11 @@ WRITE_PATHS = [
     "annotator:comment_restore",
     "annotator:review_set",
     "annotator:mentions_mark_read",
+    "annotator:article_edit",
+    "annotator:annotation_anchor",
+    "annotator:annotation_anchor_delete",
     "api:article-list",
+    "api:article-detail",
     "api:article_annotations",
     "api:annotation-detail",
     "api:annotation-detail (DELETE)",
@@ -168,9 +173,33 @@ def _pages(client, w, alice, bob, admin_user):
             _as(client, bob).post("/mentions/read/"),
             bob,
         ),
+        "annotator:article_edit": lambda: _edit_page(client, a, alice),
+        "annotator:annotation_anchor": lambda: (
+            _as(client, alice).post(
+                f"/annotations/{mine.pk}/anchor/",
+                {"words": "It is a shameful waste", "version": 1},
+            ),
+            alice,
+        ),
+        "annotator:annotation_anchor_delete": lambda: (
+            services.article_revise(
+                article=a, actor=alice, text=a.text.replace("shameful waste", "waste")
+            ),
+            _as(client, alice).post(f"/annotations/{mine.pk}/anchor/delete/", {"version": 2}),
+            alice,
+        )[1:],
         "api:article-list": lambda: (
             _api(bob).post("/api/articles/", {"title": "By API", "text": "Body."}, format="json"),
             bob,
+        ),
+        "api:article-detail": lambda: (
+            _api(alice).patch(
+                f"/api/articles/{a.slug}/",
+                {"text": "Preface.\n\n" + a.text, "reason": "Added a preface."},
+                format="json",
+                HTTP_IF_MATCH=a.etag,
+            ),
+            alice,
         ),
         "api:article_annotations": lambda: (
             _api(bob).post(
@@ -251,6 +280,20 @@ def _pages(client, w, alice, bob, admin_user):
             bob,
         )[1:],
     }
+
+
+def _edit_page(client, article, user):
+    """Preview, then save exactly what was previewed (the fingerprint the page sends)."""
+    import re
+
+    data = {"title": article.title, "text": "Preface.\n\n" + article.text, "reason": "r",
+            "version": article.version, "action": "preview"}  # fmt: skip
+    preview = _as(client, user).post(f"/articles/{article.slug}/edit/", data)
+    fingerprint = re.search(r'name="previewed" value="(\w+)"', preview.content.decode()).group(1)
+    saved = client.post(
+        f"/articles/{article.slug}/edit/", {**data, "action": "save", "previewed": fingerprint}
+    )
+    return saved, user
 
 
 def _settled(annotation, curator):

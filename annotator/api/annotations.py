@@ -93,6 +93,7 @@ class ArticleAnnotationViewSet(ContentLengthLimit, mixins.ListModelMixin, viewse
             annotation = _annotations().get(pk=annotation.pk)
         body = serializers.AnnotationSerializer(annotation).data
         location = request.build_absolute_uri(f"/api/annotations/{annotation.pk}/")
+        # The response reads the article's version (the revision the offsets refer to).
         headers = {"ETag": annotation.etag, "Location": location}
         if replayed:
             # The first request's answer again, as idempotent APIs replay it.

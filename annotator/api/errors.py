@@ -24,6 +24,9 @@ class PreconditionRequired(exceptions.APIException):
     )
     default_code = "precondition_required"
 
+    def __init__(self, what: str = "annotation"):
+        super().__init__(self.default_detail.replace("annotation's", f"{what}'s"))
+
 
 class PreconditionFailed(exceptions.APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
@@ -106,7 +109,7 @@ def _from_django_validation(error: django_exceptions.ValidationError) -> dict:
 
 def exception_handler(exc, context):
     """Every API error as {"detail": sentence, "code": key}, never an HTML page."""
-    if isinstance(exc, services.StaleVersion):
+    if isinstance(exc, services.StaleVersion | services.StaleArticle):
         body = {"detail": exc.messages[0], "code": "stale"}
         return Response(body, status=412, headers={"ETag": exc.current.etag})
     if isinstance(exc, services.AlreadyTagged):

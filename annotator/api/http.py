@@ -14,16 +14,20 @@ from annotator.api.errors import PayloadTooLarge, PreconditionRequired
 from articles.models import Article
 
 
-def if_match_version(request, annotation) -> int | None:
-    """The version the client edited, from If-Match; None for "*" (any version)."""
+def if_match_version(request, obj, *, kind: str = "", what: str = "annotation") -> int | None:
+    """The version the client edited, from If-Match; None for "*" (any version).
+
+    ETags are `"<pk>-<version>"` for annotations and `"a<pk>-<version>"` (kind "a") for
+    articles; see Annotation.etag and Article.etag.
+    """
     header = request.headers.get("If-Match", "").strip()
     if not header:
-        raise PreconditionRequired()
+        raise PreconditionRequired(what)
     if header == "*":
         return None
     for candidate in header.split(","):
-        match = re.fullmatch(r'\s*(?:W/)?"(\d+)-(\d+)"\s*', candidate)
-        if match and int(match.group(1)) == annotation.pk:
+        match = re.fullmatch(rf'\s*(?:W/)?"{kind}(\d+)-(\d+)"\s*', candidate)
+        if match and int(match.group(1)) == obj.pk:
             return int(match.group(2))
     # An ETag that names nothing current is stale by definition.
     return 0
@@ -63,7 +67,11 @@ class IsAuthorOrReadOnly(permissions.BasePermission):
         # Restoring has its own rule (the author or an admin), checked by the service.
         if request.method in permissions.SAFE_METHODS or view.action in {"restore"}:
             return True
-        return obj.is_editable_by(request.user)
+        if view.action == "destroy":
+            return obj.is_deletable_by(request.user)
+        # A curator may select the span of a flagged annotation again; the service
+        # says exactly what each person may change.
+        return obj.is_editable_by(request.user) or obj.is_reanchorable_by(request.user)
 
 
 def get_article(queryset, slug: str) -> Article:

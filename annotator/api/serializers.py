@@ -74,7 +74,8 @@ class AnnotationSerializer(serializers.ModelSerializer):
     )
     claim_version = serializers.IntegerField(
         read_only=True,
-        help_text="Moves when the tag or span changes; verdicts judge one claim version.",
+        help_text="Moves when the tag or span changes (or an article revision changes its "
+        "words); verdicts judge one claim version.",
     )
     final_tag = serializers.SerializerMethodField(
         help_text="The settled tag, or the tag when accepted; null while pending or disputed."
@@ -82,15 +83,29 @@ class AnnotationSerializer(serializers.ModelSerializer):
     settlement = serializers.SerializerMethodField(
         help_text="The curator's settlement, or null (also after a reopen)."
     )
+    anchor = serializers.ChoiceField(
+        choices=Annotation.Anchor.choices,
+        read_only=True,
+        help_text="After an article revision: exact (on its words), moved (carried with the "
+        "text, its quote changed: check it) or orphaned (its words are gone; start, end and "
+        "quote refer to `revision`). Moved and orphaned ones are the article's anchors to check.",
+    )
+    revision = serializers.SerializerMethodField(
+        help_text="The article revision whose text start and end index: the current one, "
+        "except for an orphaned annotation."
+    )
 
     class Meta:
         model = Annotation
         fields = [
             "id", "article", "start", "end", "quote", "prefix", "suffix", "tag", "note",
-            "author", "status", "version", "claim_version", "final_tag", "settlement",
-            "created", "modified",
+            "author", "status", "anchor", "revision", "version", "claim_version", "final_tag",
+            "settlement", "created", "modified",
         ]  # fmt: skip
         read_only_fields = fields
+
+    def get_revision(self, annotation) -> int:
+        return annotation.anchor_revision or annotation.article.version
 
     def get_final_tag(self, annotation) -> str | None:
         final = annotation.final_tag
@@ -116,6 +131,14 @@ class AnnotationCreateSerializer(serializers.Serializer):
         max_length=TEXT_MAX_LENGTH,
         help_text="When given, must equal the article text at [start, end).",
     )
+    revision = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text="The article revision the offsets (and quote) refer to, when older than "
+        "the current one: the annotation is carried across as a revision carries it (its "
+        "`anchor` says how). Without it, offsets refer to the current text.",
+    )
 
 
 class AnnotationUpdateSerializer(serializers.Serializer):
@@ -125,10 +148,24 @@ class AnnotationUpdateSerializer(serializers.Serializer):
         allow_blank=True,
         help_text=f"Why this tag; at most {NOTE_MAX_LENGTH:,} characters once trimmed.",
     )
+    start = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=TEXT_MAX_LENGTH,
+        help_text="With end and quote: select the span again in the current text (the "
+        "anchor becomes exact). The author, or a curator while the anchor needs checking.",
+    )
+    end = serializers.IntegerField(required=False, min_value=1, max_value=TEXT_MAX_LENGTH)
+    quote = TextField(
+        required=False,
+        max_length=TEXT_MAX_LENGTH,
+        help_text="Required with start and end: the words there in the current text (so "
+        "offsets from an earlier revision are caught).",
+    )
 
     def validate(self, attrs):
         if not attrs:
-            raise serializers.ValidationError("Send a tag or a note to change.")
+            raise serializers.ValidationError("Send a tag, a note or a span to change.")
         return attrs
 
 
@@ -318,12 +355,17 @@ class ArticleSerializer(serializers.ModelSerializer):
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     # Often empty, which is not a URI: describe it as text.
     source_url = serializers.CharField(read_only=True)
+    version = serializers.IntegerField(
+        read_only=True,
+        help_text="The article's current revision; it goes up with every change and is "
+        "part of its ETag.",
+    )
 
     class Meta:
         model = Article
         fields = [
             "slug", "title", "subtitle", "byline", "source_url", "published_on", "language",
-            "created_by", "created", "modified",
+            "created_by", "version", "revised_at", "created", "modified",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -332,6 +374,60 @@ class ArticleDetailSerializer(ArticleSerializer):
     class Meta(ArticleSerializer.Meta):
         fields = [*ArticleSerializer.Meta.fields, "text"]
         read_only_fields = fields
+
+
+class ArticleRevisionSerializer(serializers.Serializer):
+    # Blank values reach the service, which refuses them with its own sentence.
+    title = TextField(required=False, allow_blank=True, max_length=300)
+    text = TextField(
+        required=False,
+        allow_blank=True,
+        help_text=f"The new text, kept verbatim; at most {TEXT_MAX_LENGTH:,} characters. Every "
+        "annotation is carried across to it.",
+    )
+    reason = TextField(
+        required=False,
+        allow_blank=True,
+        help_text=f"Why it changed, kept with the revision; at most {REASON_MAX_LENGTH:,} "
+        "characters once trimmed.",
+    )
+
+    def validate(self, attrs):
+        if "title" not in attrs and "text" not in attrs:
+            raise serializers.ValidationError("Send a new title, a new text or both.")
+        return attrs
+
+
+class CarriedSerializer(serializers.Serializer):
+    exact = serializers.IntegerField(help_text="Annotations still on their words.")
+    moved = serializers.IntegerField(help_text="Carried with the text, quote changed: check.")
+    orphaned = serializers.IntegerField(help_text="Their words are gone: select them again.")
+    to_check = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Ids of the moved and orphaned ones."
+    )
+
+
+class ArticleRevisedSerializer(ArticleDetailSerializer):
+    carried = serializers.SerializerMethodField(help_text="What the revision did to annotations.")
+
+    class Meta(ArticleDetailSerializer.Meta):
+        fields = [*ArticleDetailSerializer.Meta.fields, "carried"]
+        read_only_fields = fields
+
+    def get_carried(self, article) -> CarriedSerializer:
+        plan = self.context["plan"]
+        to_check = [c.annotation.pk for c in plan.carried if c.anchor != "exact"]
+        return {**plan.counts, "to_check": to_check}
+
+
+class ArticleRevisionEntrySerializer(serializers.Serializer):
+    revision = serializers.IntegerField(help_text="The article version; ?revision=N reads it.")
+    action = serializers.ChoiceField(choices=["created", "revised", "changed"])
+    user = serializers.CharField(allow_null=True)
+    at = serializers.DateTimeField()
+    title = serializers.CharField()
+    reason = serializers.CharField(help_text="Why, as its author said; may be empty.")
+    summary = serializers.CharField(help_text="What happened to annotations, in a line.")
 
 
 class ArticleCreateSerializer(serializers.Serializer):

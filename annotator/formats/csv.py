@@ -11,7 +11,7 @@ SUFFIX = ".csv"
 COLUMNS = [
     "id", "article", "start", "end", "quote", "prefix", "suffix", "tag", "note",
     "author", "status", "final_tag", "settled", "settled_by", "settled_reason",
-    "version", "claim_version", "created", "modified",
+    "anchor", "revision", "version", "claim_version", "created", "modified",
 ]  # fmt: skip
 
 

@@ -1,4 +1,6 @@
-"""doccano JSONL: one article per line, {"text", "label": [[start, end, tag], ...]}."""
+"""doccano JSONL: one article per line, {"text", "title", "slug", "revision", "label":
+[[start, end, tag], ...]}. The labels index the text on the line, the article's current
+revision, so orphaned annotations (whose offsets index an older text) are left out."""
 
 import json
 from collections.abc import Iterator
@@ -26,14 +28,20 @@ def export(queryset, base_url: str) -> Iterator[str]:
     # many annotations does not build a big list first. Each label carries the final tag
     # (the settled one) where a curator settled the annotation, else its own tag.
     current = None
-    for row in queryset.values_list(*FIELDS).iterator(chunk_size=CHUNK_SIZE):
+    placed = queryset.exclude(anchor=Annotation.Anchor.ORPHANED)
+    for row in placed.values_list(*FIELDS).iterator(chunk_size=CHUNK_SIZE):
         article_id, start, end, own_tag, settled_tag, status = row
         tag = settled_tag if status == Annotation.Status.SETTLED else own_tag
         if article_id != current:
             if current is not None:
                 yield "]}\n"
-            article = Article.objects.only("slug", "title", "text").get(pk=article_id)
-            head = {"text": article.text, "title": article.title, "slug": article.slug}
+            article = Article.objects.only("slug", "title", "text", "version").get(pk=article_id)
+            head = {
+                "text": article.text,
+                "title": article.title,
+                "slug": article.slug,
+                "revision": article.version,
+            }
             yield json.dumps(head, ensure_ascii=False)[:-1] + ', "label": ['
             current = article_id
         else:
@@ -58,6 +66,11 @@ def parse(data: bytes | str) -> list[ImportRecord]:
             raise fail(where, '"label" must be a list of [start, end, tag].')
         title = row.get("title") if isinstance(row.get("title"), str) else ""
         slug = row.get("slug") if isinstance(row.get("slug"), str) else ""
+        revision = row.get("revision")
+        if revision is not None and (
+            isinstance(revision, bool) or not isinstance(revision, int) or revision < 1
+        ):
+            raise fail(where, f'"revision" must be a revision number, not {revision!r}.')
         for index, label in enumerate(labels, start=1):
             where_label = f"{where}, label {index}"
             if not (isinstance(label, list) and len(label) == 3 and isinstance(label[2], str)):
@@ -71,6 +84,7 @@ def parse(data: bytes | str) -> list[ImportRecord]:
                     text=row["text"],
                     title=title,
                     slug=slug,
+                    revision=revision,
                 )
             )
     return records

@@ -13,6 +13,7 @@ from django.db import transaction
 from annotator import events, services
 from annotator.models import Annotation, Tag
 from annotator.selectors.filters import ExportFilter, filtered_or_error
+from annotator.services import revisions
 from articles import services as article_services
 from articles.models import TEXT_MAX_LENGTH, Article
 
@@ -40,6 +41,31 @@ def export_queryset(params=None, *, user=None):
 
 def iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
+
+
+def revision_of(annotation: Annotation) -> int:
+    """The article revision whose text the annotation's offsets index: the current one,
+    or for an orphan, the one it was orphaned from."""
+    return annotation.anchor_revision or annotation.article.version
+
+
+class RevisionDates:
+    """When each article revision was made, read once per (article, revision) an export
+    meets: an export names the revision its offsets refer to, with its date."""
+
+    def __init__(self):
+        self.known: dict[tuple[int, int], datetime | None] = {}
+
+    def __call__(self, article_id: int, revision: int):
+        key = (article_id, revision)
+        if key not in self.known:
+            self.known[key] = (
+                Article.history.filter(id=article_id, version=revision)
+                .order_by("-history_id")
+                .values_list("history_date", flat=True)
+                .first()
+            )
+        return self.known[key]
 
 
 def rows(queryset, *, reviews: bool) -> Iterator[Annotation]:
@@ -90,6 +116,8 @@ def annotation_record(annotation: Annotation) -> dict:
         "final_tag": final_tag_key(annotation),
         "settled": annotation.is_settled,
         "settlement": settlement_record(annotation),
+        "anchor": annotation.anchor,
+        "revision": revision_of(annotation),
         "version": annotation.version,
         "claim_version": annotation.claim_version,
         "created": iso(annotation.created),
@@ -128,6 +156,9 @@ class ImportRecord:
     text: str | None = None
     title: str = ""
     slug: str = ""
+    # The article revision the offsets refer to, when the file names one; an older one
+    # is carried across to the current text as a revision carries annotations.
+    revision: int | None = None
 
 
 @dataclass
@@ -185,8 +216,10 @@ def whole_number(value, name: str, where: str) -> int:
     return value
 
 
-def _check(record: ImportRecord, tag_keys: set[str], articles_by_text: dict) -> None:
+def _check(record: ImportRecord, tag_keys: set[str], articles_by_text: dict, bases: dict) -> None:
     text = record.article.text if record.article else record.text
+    if record.article is not None and record.revision is not None:
+        text = bases[record.article.pk, record.revision]
     if not isinstance(record.note, str):
         raise fail(record.where, "the note must be text.")
     if not isinstance(record.tag, str) or record.tag not in tag_keys:
@@ -222,13 +255,15 @@ def import_records(
     tag_keys = set(Tag.objects.values_list("key", flat=True))
     articles_by_text: dict[str, Article | None] = {}
     for record in records:
+        _earlier_revision(record)
         if record.article is None and record.text not in articles_by_text:
             same = Article.objects.filter(text=record.text)
             articles_by_text[record.text] = (
                 same.filter(slug=record.slug).first() or same.order_by("created", "pk").first()
             )
+    bases = _revision_texts(records)
     for record in records:
-        _check(record, tag_keys, articles_by_text)
+        _check(record, tag_keys, articles_by_text, bases)
     result = ImportResult()
     if dry_run:
         result.created = len(records)
@@ -241,8 +276,14 @@ def import_records(
                 if article is None:
                     article = articles_by_text[record.text] = _article_for(record, actor)
                     result.articles_created += 1
+                base = bases.get((article.pk, record.revision))
+                start, end = record.start, record.end
+                if base is not None and record.revision != article.version:
+                    carried = revisions.carry_from(article, base, start, end)
+                    if carried.anchor != Annotation.Anchor.ORPHANED:
+                        start, end = carried.start, carried.end
                 duplicate = Annotation.objects.live().filter(
-                    article=article, author=actor, start=record.start, end=record.end,
+                    article=article, author=actor, start=start, end=end,
                     tag__key=record.tag, note=(record.note or "").strip(),
                 )  # fmt: skip
                 if duplicate.exists():
@@ -257,6 +298,8 @@ def import_records(
                     note=record.note,
                     quote=record.quote,
                     allow_copy=True,
+                    revision=record.revision if base is not None else None,
+                    revision_text=base,
                 )
             except ValidationError as error:
                 raise fail(record.where, error) from None
@@ -269,6 +312,43 @@ def import_records(
     if on_progress:
         on_progress(len(records), len(records))
     return result
+
+
+def _earlier_revision(record: ImportRecord) -> None:
+    """A doccano line naming an article (slug) and the revision whose text it holds is
+    that article, to be carried across, when the article's text then was that text."""
+    if record.article is not None or record.revision is None or not record.slug:
+        return
+    article = Article.objects.filter(slug=record.slug).first()
+    if article is None:
+        return
+    if record.revision == article.version and article.text == record.text:
+        record.article = article
+        return
+    then = (
+        Article.history.filter(id=article.pk, version=record.revision)
+        .order_by("-history_id")
+        .values_list("text", flat=True)
+        .first()
+    )
+    if then == record.text:
+        record.article = article
+
+
+def _revision_texts(records: list[ImportRecord]) -> dict[tuple[int, int], str]:
+    """The text of each (article, revision) the records name, read once each; a
+    revision the article never had fails the record that names it."""
+    bases: dict[tuple[int, int], str] = {}
+    for record in records:
+        if record.article is None or record.revision is None:
+            continue
+        key = (record.article.pk, record.revision)
+        if key not in bases:
+            try:
+                bases[key] = revisions.revision_text(record.article, record.revision)
+            except ValidationError as error:
+                raise fail(record.where, error) from None
+    return bases
 
 
 def _article_for(record: ImportRecord, actor) -> Article:

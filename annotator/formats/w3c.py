@@ -6,14 +6,16 @@ import json
 import math
 import re
 from collections.abc import Iterator
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from annotator.formats.records import (
     ImportRecord,
+    RevisionDates,
     decode,
     fail,
     iso,
     load_json,
+    revision_of,
     rows,
     whole_number,
 )
@@ -28,7 +30,10 @@ MAX_PAGES = 100
 MIN_PAGE_SIZE = 1000
 
 
-def w3c_annotation(annotation: Annotation, *, source: str, base_url: str) -> dict:
+def w3c_annotation(annotation: Annotation, *, source: str, base_url: str, dates=None) -> dict:
+    """One annotation. Its target's source is the article; the target's TimeState names
+    the article revision its offsets refer to: `cached` is that revision's URL (the
+    reader at ?revision=N) and `sourceDate` when it was made."""
     bodies = [{"type": "TextualBody", "purpose": "tagging", "value": annotation.tag.key}]
     final = annotation.final_tag
     if final is not None:
@@ -64,6 +69,7 @@ def w3c_annotation(annotation: Annotation, *, source: str, base_url: str) -> dic
         "body": bodies,
         "target": {
             "source": source,
+            "state": _state(annotation, source, dates or RevisionDates()),
             "selector": [
                 {
                     "type": "TextQuoteSelector",
@@ -75,6 +81,12 @@ def w3c_annotation(annotation: Annotation, *, source: str, base_url: str) -> dic
             ],
         },
     }
+
+
+def _state(annotation: Annotation, source: str, dates: RevisionDates) -> dict:
+    revision = revision_of(annotation)
+    made = dates(annotation.article_id, revision) or annotation.article.created
+    return {"type": "TimeState", "sourceDate": iso(made), "cached": f"{source}?revision={revision}"}
 
 
 def export(queryset, base_url: str, *, export_id: str) -> Iterator[str]:
@@ -91,6 +103,7 @@ def export(queryset, base_url: str, *, export_id: str) -> Iterator[str]:
     }
     yield json.dumps(head, ensure_ascii=False)[:-1] + ', "first": '
     sources: dict[int, str] = {}
+    dates = RevisionDates()
     pages = 0
     index = 0
     for annotation in rows(queryset, reviews=False):
@@ -111,7 +124,7 @@ def export(queryset, base_url: str, *, export_id: str) -> Iterator[str]:
         if source is None:
             source = f"{base_url}{annotation.article.get_absolute_url()}"
             sources[annotation.article_id] = source
-        item = w3c_annotation(annotation, source=source, base_url=base_url)
+        item = w3c_annotation(annotation, source=source, base_url=base_url, dates=dates)
         yield json.dumps(item, ensure_ascii=False)
         index += 1
     if not pages:
@@ -136,6 +149,28 @@ def _article_from_source(source, where: str, articles: dict[str, Article]) -> Ar
     if articles[slug] is None:
         raise fail(where, f"there is no article {slug!r} (from the target source {source!r}).")
     return articles[slug]
+
+
+def _revision_from(target: dict, where: str) -> int | None:
+    """The article revision a target names: ?revision=N in its TimeState's `cached` URL
+    or in its source; None when it names none (the offsets refer to the current text)."""
+    candidates = []
+    state = target.get("state")
+    for one in state if isinstance(state, list) else [state]:
+        if isinstance(one, dict) and isinstance(one.get("cached"), str):
+            candidates.append(one["cached"])
+    source = target.get("source")
+    if isinstance(source, str):
+        candidates.append(source)
+    for url in candidates:
+        values = parse_qs(urlsplit(url).query).get("revision")
+        if values:
+            if not values[0].isdigit() or int(values[0]) < 1:
+                raise fail(
+                    where, f"the target names revision {values[0]!r}, not a revision number."
+                )
+            return int(values[0])
+    return None
 
 
 def _items(document) -> Iterator[dict]:
@@ -182,6 +217,7 @@ def parse(data: bytes | str) -> list[ImportRecord]:
         if not isinstance(target, dict):
             raise fail(where, "it has no target.")
         article = _article_from_source(target.get("source"), where, articles)
+        revision = _revision_from(target, where)
         selectors = target.get("selector") or []
         selectors = selectors if isinstance(selectors, list) else [selectors]
         by_type = {s.get("type"): s for s in selectors if isinstance(s, dict)}
@@ -192,12 +228,16 @@ def parse(data: bytes | str) -> list[ImportRecord]:
             end = whole_number(position.get("end"), "end", where)
         elif isinstance(exact, str) and exact:
             start, end = _locate(article.text, quote, where)
+            revision = None  # found in the current text
         else:
             raise fail(where, "it needs a TextPositionSelector or a TextQuoteSelector.")
         note = notes[0] if notes else ""
         records.append(
-            ImportRecord(where, start, end, tags[0], note=note, quote=exact, article=article)
-        )
+            ImportRecord(
+                where, start, end, tags[0], note=note, quote=exact, article=article,
+                revision=revision,
+            )
+        )  # fmt: skip
     return records
 
 

@@ -32,7 +32,7 @@ READER_FILTERS = ("tag", "author", "status")
 STATUSES = [s.value for s in Annotation.Status]
 # Full rows of the sidebar's items.
 ITEM_FIELDS = ["article_id", "author_id", "tag_id", "start", "end", "quote", "note", "version",
-               "created", "modified", "deleted_at", "settled_tag_id"]  # fmt: skip
+               "created", "modified", "deleted_at", "settled_tag_id", "anchor"]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -106,6 +106,7 @@ class Row:
     author_id: int
     status: str
     reviewed_by_me: bool
+    moved: bool = False  # carried by an article revision with its words changed: to check
 
     @property
     def key(self) -> tuple[int, int, int]:
@@ -226,11 +227,20 @@ def reader_rows(article: Article, user) -> list[Row]:
         if reviewer_id == user.pk:
             mine.add(annotation_id)
     status = Annotation.Status
+    # Orphaned annotations are not on the text: they are listed under "anchors to check".
     rows = (
         Annotation.objects.for_article(article)
+        .exclude(anchor=Annotation.Anchor.ORPHANED)
         .order_by("start", "end", "id")
         .values_list(
-            "id", "start", "end", "tag_id", "author_id", "claim_version", "settled_claim_version"
+            "id",
+            "start",
+            "end",
+            "tag_id",
+            "author_id",
+            "claim_version",
+            "settled_claim_version",
+            "anchor",
         )
     )
     return [
@@ -248,8 +258,9 @@ def reader_rows(article: Article, user) -> list[Row]:
             if pk in agree
             else status.PENDING,
             pk in mine,
+            anchor == Annotation.Anchor.MOVED,
         )
-        for pk, start, end, tag_id, author_id, claim, settled in rows
+        for pk, start, end, tag_id, author_id, claim, settled, anchor in rows
     ]
 
 
@@ -374,7 +385,7 @@ def reader_context(article: Article, user, params, *, end: int = LIST_PAGE) -> d
     people = get_user_model().objects.in_bulk({r.author_id for r in rows} | {user.pk})
     counts = Counter(r.tag_id for r in rows)
     authors = sorted({people[r.author_id].username for r in rows})
-    spans = [Span(r.id, r.start, r.end, tag_by_id[r.tag_id].key, r.status) for r in shown]
+    spans = [Span(r.id, r.start, r.end, tag_by_id[r.tag_id].key, r.status, r.moved) for r in shown]
     tag_index = {tag.pk: i for i, tag in enumerate(tags)}
     author_index = {name: i for i, name in enumerate(authors)}
     return {
@@ -410,9 +421,30 @@ def reader_context(article: Article, user, params, *, end: int = LIST_PAGE) -> d
                 # previous start), length, tag index, author index, status index, reviewed
                 # by me (0/1). Compact, since a big article has thousands.
                 "rows": _packed(rows, tag_index, author_index, people),
+                # Annotations a revision moved with their words changed (few): marked.
+                "moved": [r.id for r in rows if r.moved],
             }
         ),
         **sidebar_page(shown, user, filters, end=end),
+        **revision_notice(article, user),
+    }
+
+
+def revision_notice(article: Article, user) -> dict:
+    """What the reader says about revisions ("revised on ..., N annotations to check")
+    and whether `user` may edit the text: one query, only once the article was revised."""
+    counts = {"total": 0, "mine": 0}
+    if article.revised_at is not None:
+        counts = (
+            Annotation.objects.for_article(article)
+            .exclude(anchor=Annotation.Anchor.EXACT)
+            .aggregate(total=Count("id"), mine=Count("id", filter=Q(author_id=user.pk)))
+        )
+    return {
+        "revised_at": article.revised_at,
+        "to_check": counts["total"],
+        "mine_to_check": counts["mine"],
+        "can_revise": article.is_revisable_by(user),
     }
 
 

@@ -1,4 +1,5 @@
-"""Every write to annotations, comments, mentions and verdicts, with its rules.
+"""Every write to annotations, comments, mentions and verdicts, and the revisions of
+articles that carry annotations across, with its rules.
 
 Services are keyword-only functions; each runs in one transaction and records its
 revision with the acting person (django-simple-history reads `_history_user`), so no
@@ -28,13 +29,23 @@ from annotator.services.discussion import (
     comment_update,
     mentions_mark_read,
 )
+from annotator.services.notifications import notify
 from annotator.services.reviews import PROPOSAL_ADOPTED, review_set
+from annotator.services.revisions import (
+    RevisionPlan,
+    StaleArticle,
+    article_revise,
+    article_revision_preview,
+    revision_text,
+)
 from annotator.services.rules import check_span, message_of
 
 __all__ = [
     "PROPOSAL_ADOPTED",
     "EDITABLE_FIELDS",
     "AlreadyTagged",
+    "RevisionPlan",
+    "StaleArticle",
     "StaleVersion",
     "annotation_at_version",
     "annotation_create",
@@ -44,6 +55,8 @@ __all__ = [
     "annotation_restore",
     "annotation_settle",
     "annotation_update",
+    "article_revise",
+    "article_revision_preview",
     "check_span",
     "comment_create",
     "comment_delete",
@@ -52,5 +65,7 @@ __all__ = [
     "mentions_mark_read",
     "merge_edit",
     "message_of",
+    "notify",
     "review_set",
+    "revision_text",
 ]

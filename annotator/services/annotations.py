@@ -11,8 +11,10 @@ from django.utils import timezone
 
 from annotator import events
 from annotator.models import CONTEXT_LENGTH, DUPLICATE_WINDOW_SECONDS, Annotation
+from annotator.services import revisions
 from annotator.services.reviews import reviews_follow_claim
 from annotator.services.rules import check_idempotency_key, check_span, clean_note, tag_by_key
+from articles.models import Article
 
 
 class StaleVersion(ValidationError):
@@ -39,9 +41,35 @@ def _save(annotation: Annotation, actor, reason: str | None = None) -> Annotatio
     return annotation
 
 
+def _current_text(article: Article) -> Article:
+    """`article` with its current text, its row locked until the transaction ends, so a
+    revision cannot slip in between checking offsets against the text and saving them
+    (article_revise locks the same row, then carries the annotations it finds)."""
+    version = (
+        Article.objects.select_for_update(no_key=True)
+        .filter(pk=article.pk)
+        .values_list("version", flat=True)
+        .get()
+    )
+    if version != article.version:
+        article.refresh_from_db(fields=["text", "title", "version"])
+    return article
+
+
+def _span_fields(text: str, start: int, end: int) -> dict:
+    return {
+        "start": start,
+        "end": end,
+        "quote": text[start:end],
+        "prefix": text[max(0, start - CONTEXT_LENGTH) : start],
+        "suffix": text[end : end + CONTEXT_LENGTH],
+    }
+
+
 def _claim(annotation: Annotation) -> tuple:
-    """What a verdict judges: the tag and the span."""
-    return (annotation.tag_id, annotation.start, annotation.end)
+    """What a verdict judges: the tag and the span, with the words it holds (an article
+    revision can change the words at the same offsets, or move the same words)."""
+    return (annotation.tag_id, annotation.start, annotation.end, annotation.quote)
 
 
 def _save_claim(annotation: Annotation, actor, reason: str, before: tuple) -> Annotation:
@@ -92,6 +120,8 @@ def annotation_create(
     quote: str | None = None,
     idempotency_key: str | None = None,
     allow_copy: bool = False,
+    revision=None,
+    revision_text: str | None = None,
 ) -> Annotation:
     """Tag the span [start, end) of `article` (code points) with the tag whose key is `tag`.
 
@@ -105,12 +135,31 @@ def annotation_create(
     annotation too. Either way the returned annotation has `replayed = True` and
     nothing is written. Unless `allow_copy` (imports), the same span with the same tag
     by someone else raises AlreadyTagged: agree with it instead.
+
+    With `revision` (an article revision older than the current one), the offsets and
+    quote are checked against that revision's text and carried across to the current
+    text as a revision would carry them: the annotation is made "moved" or "orphaned"
+    when its words changed or are gone. `revision_text`, when given, is that text (an
+    import reads it once for many annotations).
     """
-    text = article.text
-    check_span(text, start, end, quote)
+    article = _current_text(article)
     tag_obj = tag_by_key(tag)
     note = clean_note(note)
     check_idempotency_key(idempotency_key)
+    if revision is None or revision == article.version:
+        check_span(article.text, start, end, quote)
+        fields = _span_fields(article.text, start, end)
+    else:
+        old_text = revision_text or revisions.revision_text(article, revision)
+        check_span(old_text, start, end, quote)
+        carried = revisions.carry_from(article, old_text, start, end)
+        if carried.anchor == Annotation.Anchor.ORPHANED:
+            fields = _span_fields(old_text, start, end)
+            fields.update(anchor=carried.anchor, anchor_revision=revision)
+        else:
+            fields = _span_fields(article.text, carried.start, carried.end)
+            fields["anchor"] = carried.anchor
+    start, end = fields["start"], fields["end"]
     events.lock_span(article.pk, start, end)
     if idempotency_key:
         prior = Annotation.objects.filter(author=author, idempotency_key=idempotency_key).first()
@@ -144,14 +193,10 @@ def annotation_create(
     annotation = Annotation(
         article=article,
         author=author,
-        start=start,
-        end=end,
-        quote=text[start:end],
-        prefix=text[max(0, start - CONTEXT_LENGTH) : start],
-        suffix=text[end : end + CONTEXT_LENGTH],
         tag=tag_obj,
         note=note,
         idempotency_key=idempotency_key or None,
+        **fields,
     )
     _save(annotation, author)
     annotation.event = events.annotation_changed("annotation.created", annotation, author)
@@ -166,11 +211,14 @@ def _lock(annotation: Annotation, version) -> Annotation:
     return current
 
 
-def _lock_for_change(annotation: Annotation, actor, version) -> Annotation:
+SPAN_FIELDS = {"start", "end", "quote"}
+
+
+def _lock_for_change(annotation: Annotation, actor, version, allowed=None) -> Annotation:
     current = Annotation.objects.select_for_update().get(pk=annotation.pk)
     if current.is_deleted:
         raise ValidationError("This annotation has been deleted.", code="deleted")
-    if not current.is_editable_by(actor):
+    if not (allowed or Annotation.is_editable_by)(current, actor):
         raise PermissionDenied("Only the author can change or delete this annotation.")
     if version is not None and int(version) != current.version:
         raise StaleVersion(current)
@@ -178,30 +226,68 @@ def _lock_for_change(annotation: Annotation, actor, version) -> Annotation:
 
 
 def _apply_changes(current: Annotation, changes: dict) -> None:
-    unknown = set(changes) - {"tag", "note"}
+    unknown = set(changes) - {"tag", "note"} - SPAN_FIELDS
     if unknown:
-        raise ValidationError(f"Only the tag and the note can be changed, not {sorted(unknown)}.")
+        raise ValidationError(
+            f"Only the tag, the note and the span can be changed, not {sorted(unknown)}."
+        )
     if "tag" in changes:
         current.tag = tag_by_key(changes["tag"])
     if "note" in changes:
         current.note = clean_note(changes["note"])
+    if SPAN_FIELDS & set(changes):
+        _apply_span(current, changes)
     current.version += 1
+
+
+def _apply_span(current: Annotation, changes: dict) -> None:
+    """Select the span again: the annotation's words are now text[start:end] of the
+    current text, which must equal the quote sent; its anchor is exact (an orphan is
+    found, a moved one checked)."""
+    if "start" not in changes or "end" not in changes:
+        raise ValidationError(
+            {"start": "Send both start and end to select the span again."}, code="offsets"
+        )
+    if not isinstance(changes.get("quote"), str):
+        # Offsets alone could come from an earlier revision of the text; the words
+        # they are meant to hold say whether they still do.
+        raise ValidationError(
+            {"quote": "Send the quote (the words at start and end) with the span, so it can "
+                      "be checked against the current text."},
+            code="quote",
+        )  # fmt: skip
+    article = _current_text(current.article)
+    check_span(article.text, changes["start"], changes["end"], changes.get("quote"))
+    for name, value in _span_fields(article.text, changes["start"], changes["end"]).items():
+        setattr(current, name, value)
+    current.anchor = Annotation.Anchor.EXACT
+    current.anchor_revision = None
 
 
 @transaction.atomic
 def annotation_update(*, annotation: Annotation, actor, version=None, **changes) -> Annotation:
-    """Change the tag and/or note of an annotation.
+    """Change the tag and/or note of an annotation, and/or select its span again
+    (`start`, `end` and `quote`, checked against the current text).
 
-    Preconditions: `actor` is the author (Annotation.is_editable_by). When `version` is
-    given it must equal the stored version, or StaleVersion is raised. Each change
-    increments the version; a change of tag also increments the claim version, which
-    outdates earlier verdicts (see _save_claim).
+    Preconditions: `actor` is the author (Annotation.is_editable_by); for the span alone,
+    a curator too while the annotation's anchor needs checking (is_reanchorable_by).
+    When `version` is given it must equal the stored version, or StaleVersion is raised.
+    Each change increments the version; a change of tag or span (or of the words a span
+    holds) also increments the claim version, which outdates earlier verdicts (see
+    _save_claim). A span selected again makes the anchor exact.
     """
-    current = _lock_for_change(annotation, actor, version)
+    span_only = bool(changes) and set(changes) <= SPAN_FIELDS
+    allowed = Annotation.is_reanchorable_by if span_only else None
+    current = _lock_for_change(annotation, actor, version, allowed)
     before = _claim(current)
     was_tag = current.tag.key
+    was_anchor = current.anchor
     _apply_changes(current, changes)
-    _save_claim(current, actor, "changed", before)
+    reason = "changed"
+    if SPAN_FIELDS & set(changes):
+        checked = _claim(current) == before and was_anchor != current.anchor
+        reason = "anchor checked" if checked else "span selected again"
+    _save_claim(current, actor, reason, before)
     current.event = events.annotation_changed("annotation.changed", current, actor, was_tag=was_tag)
     return current
 
@@ -228,9 +314,10 @@ def annotation_moderate(*, annotation: Annotation, actor, **changes) -> Annotati
 def annotation_delete(*, annotation: Annotation, actor, version=None) -> Annotation:
     """Soft-delete an annotation: it leaves the page and stays in history.
 
-    Preconditions: `actor` is the author; `version`, when given, is current.
+    Preconditions: `actor` is the author, or a curator while the annotation's anchor
+    needs checking (Annotation.is_deletable_by); `version`, when given, is current.
     """
-    current = _lock_for_change(annotation, actor, version)
+    current = _lock_for_change(annotation, actor, version, Annotation.is_deletable_by)
     current.deleted_at = timezone.now()
     current.version += 1
     _save(current, actor, "deleted")

@@ -26,6 +26,7 @@ class HistoryFilterForm(forms.Form):
         required=False,
         choices=[
             ("", "Everything"),
+            ("article", "Article text and title"),
             ("annotation", "Annotations"),
             ("comment", "Comments"),
             ("review", "Verdicts"),
@@ -60,6 +61,7 @@ def article_history(request: HtmxHttpRequest, slug: str):
         limit=PAGE,
     )
     history.mark_restorable(revisions, request.user)
+    history.number_revisions(article, revisions)
     query = request.GET.copy()
     query.pop("cursor", None)
     if cursor:

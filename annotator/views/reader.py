@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from annotator import events, forms, live, services
 from annotator.models import Annotation, Tag
 from annotator.selectors import reader as selectors
+from annotator.selectors import revisions
 from annotator.views._htmx import HtmxHttpRequest, message_of, safe_next
 from articles.models import Article
 
@@ -71,6 +72,10 @@ def _delta(instance, *, status: int = 200, **extra) -> JsonResponse:
 @require_GET
 def article_detail(request: HtmxHttpRequest, slug: str):
     article = get_object_or_404(Article, slug=slug)
+    if "revision" in request.GET:
+        # An earlier revision, read-only, with the annotations as they were then.
+        context = revisions.reader_at_revision(article, request.GET["revision"])
+        return render(request, "annotator/article_revision.html", context)
     offset = _int_param(request, "offset")
     after = selectors.parse_after(request.GET.get("after"))
     through = _int_param(request, "through")

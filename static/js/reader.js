@@ -59,6 +59,7 @@
         reviewed: !!reviewed,
       });
     }
+    for (const id of raw.moved || []) if (rows.has(id)) rows.get(id).moved = true;
     state = { me: raw.me, filters: raw.filters || {}, tags: raw.tags, rows, timeZone: raw.time_zone };
     lastEventId = Math.max(lastEventId, Number(reader.dataset.since || 0));
   }
@@ -157,7 +158,8 @@
 
   function openStart(span, extra) {
     if (span.id < 0) return `<span class="hl tag-${span.tag}${extra}" data-pending="">`;
-    const status = ["accepted", "disputed", "settled"].includes(span.status) ? ` data-status="${span.status}"` : "";
+    let status = ["accepted", "disputed", "settled"].includes(span.status) ? ` data-status="${span.status}"` : "";
+    if (span.moved) status += ' data-anchor="moved"';
     return `<mark class="hl tag-${span.tag}${extra}" data-annotation-id="${span.id}"${status}>`;
   }
 
@@ -400,7 +402,9 @@
       id: a.id, start: a.start, end: a.end, tag: a.tag, author: a.author, status: a.status,
       // A verdict judges one claim (tag and span): a new tag or span needs a new verdict.
       reviewed: old && old.tag === a.tag && old.start === a.start && old.end === a.end ? old.reviewed : false,
-      deleted: kind === "annotation.deleted" || a.deleted,
+      // An orphan is not on the text (it waits under "anchors to check").
+      deleted: kind === "annotation.deleted" || a.deleted || a.anchor === "orphaned",
+      moved: a.anchor === "moved",
     };
     if (old && old.version > a.version) return; // an older state than the one shown
     row.version = a.version;

@@ -17,17 +17,68 @@ def world(article, alice, bob):
     return {"annotation": annotation, "comment": comment, "review": review}
 
 
-def test_article_text_is_read_only_once_created(admin_client, article):
+def _change_form(admin_client, article) -> dict:
     page = admin_client.get(f"/admin/articles/article/{article.pk}/change/").content.decode()
-    assert 'name="text"' not in page and 'name="title"' in page
-    response = admin_client.post(
-        f"/admin/articles/article/{article.pk}/change/",
-        {"title": "A new title", "text": "Rewritten.", "language": "en"},
+    assert 'name="text"' in page and 'name="reason"' in page
+    return {"title": article.title, "text": article.text, "language": "en",
+            "base_version": article.version, "reason": ""}  # fmt: skip
+
+
+def test_the_admin_revises_the_text_through_the_service_carrying_annotations(
+    admin_client, article, world
+):
+    data = _change_form(admin_client, article)
+    data.update(
+        text="Update: officials said the bridge opened in 2019.\n\n"
+        "It is a shameful waste of money.",
+        reason="Added the update line; cut the forecast.",
     )
+    response = admin_client.post(f"/admin/articles/article/{article.pk}/change/", data)
     assert response.status_code == 302, response.content[:800]
     article.refresh_from_db()
-    assert (article.title, article.text) == ("A new title", factories.SAMPLE_TEXT)
+    assert article.version == 2 and article.text.startswith("Update: ")
+    assert article.revision_reason == "Added the update line; cut the forecast."
+    assert article.history.first().history_change_reason == "revised: 1 exact, 0 moved, 0 orphaned"
+    annotation = world["annotation"]
+    annotation.refresh_from_db()
+    assert article.text[annotation.start : annotation.end] == "shameful waste"
+    assert annotation.anchor == "exact"
+
+
+def test_the_admin_changes_metadata_without_a_text_revision(admin_client, article):
+    data = _change_form(admin_client, article)
+    data.update(byline="By the desk")
+    response = admin_client.post(f"/admin/articles/article/{article.pk}/change/", data)
+    assert response.status_code == 302, response.content[:800]
+    article.refresh_from_db()
+    assert (article.byline, article.text, article.version) == (
+        "By the desk",
+        factories.SAMPLE_TEXT,
+        2,
+    )
     assert article.history.first().history_change_reason == "changed"
+
+
+def test_the_admin_refuses_a_revision_based_on_an_old_version(admin_client, article, alice):
+    data = _change_form(admin_client, article)
+    services.article_revise(article=article, actor=alice, title="Meanwhile", reason="")
+    data.update(text="Rewritten.")
+    response = admin_client.post(f"/admin/articles/article/{article.pk}/change/", data)
+    assert response.status_code == 200
+    assert "changed by alice meanwhile" in response.content.decode()
+    article.refresh_from_db()
+    assert (article.title, article.text, article.version) == ("Meanwhile", factories.SAMPLE_TEXT, 2)
+
+
+def test_the_admin_refuses_a_blank_text_and_writes_nothing(admin_client, article):
+    data = _change_form(admin_client, article)
+    data.update(text="   \n ")
+    response = admin_client.post(f"/admin/articles/article/{article.pk}/change/", data)
+    assert (
+        response.status_code == 200 and "An article needs some text." in response.content.decode()
+    )
+    article.refresh_from_db()
+    assert (article.text, article.version, article.history.count()) == (factories.SAMPLE_TEXT, 1, 1)
 
 
 def test_an_article_with_annotations_cannot_be_deleted(admin_client, article, world):

@@ -34,14 +34,15 @@ def test_token_then_create_patch_and_delete_over_http(http, article):
     body = created.json()
     assert set(body) == {
         "id", "article", "start", "end", "quote", "prefix", "suffix", "tag", "note",
-        "author", "status", "version", "claim_version", "final_tag", "settlement",
-        "created", "modified",
+        "author", "status", "anchor", "revision", "version", "claim_version", "final_tag",
+        "settlement", "created", "modified",
     }  # fmt: skip
     assert body | {"created": None, "modified": None, "id": None} == {
         "id": None, "article": article.slug, "start": 0, "end": 9, "quote": "Officials",
         "prefix": "", "suffix": " said the bridge opened in 2019.", "tag": "fact", "note": "",
-        "author": "alice", "status": "pending", "version": 1, "claim_version": 1,
-        "final_tag": None, "settlement": None, "created": None, "modified": None,
+        "author": "alice", "status": "pending", "anchor": "exact", "revision": 1, "version": 1,
+        "claim_version": 1, "final_tag": None, "settlement": None, "created": None,
+        "modified": None,
     }  # fmt: skip
     url = f"/annotations/{body['id']}/"
     got = http.get(url)

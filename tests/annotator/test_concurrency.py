@@ -188,3 +188,67 @@ def test_racing_double_submits_over_http_make_one_annotation(live_server, tags, 
     assert copies[0].json()["code"] == "already_tagged"
     assert copies[0].headers["Location"] == f"/api/annotations/{keyed[0].json()['id']}/"
     assert Annotation.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_creates_racing_a_revision_never_land_on_the_wrong_words(tags, alice, bob):
+    # Each create checks its offsets against the text under the article's row lock,
+    # which article_revise holds while it carries the annotations it found: a create
+    # lands before the revision (and is carried across) or after it (and its old
+    # offsets are refused), never between.
+    from annotator.models import Annotation as A  # noqa: N817
+    from articles.models import Article
+
+    article = factories.make_article(created_by=alice)
+    factories.annotate_many(article, bob, 150)  # so the revision takes a while
+    phrase = "shameful waste"
+    start = article.text.index(phrase)
+    barrier = threading.Barrier(CLIENTS + 1)
+    outcomes, created_ids = [], set()
+
+    def create(i):
+        mine = Article.objects.get(pk=article.pk)  # the text as this client loaded it
+        try:
+            barrier.wait()
+            for _ in range(ROUNDS):
+                try:
+                    made = services.annotation_create(
+                        article=mine, author=bob, start=start, end=start + len(phrase),
+                        tag="opinion", quote=phrase,
+                    )  # fmt: skip
+                    # Repeats within the duplicate window answer with the same row.
+                    outcomes.append("created")
+                    created_ids.add(made.pk)
+                except services.StaleVersion:
+                    outcomes.append("stale")
+                except Exception as error:  # noqa: BLE001 - the sentence is checked below
+                    outcomes.append(str(error))
+        finally:
+            connection.close()
+
+    def revise():
+        try:
+            barrier.wait()
+            current = Article.objects.get(pk=article.pk)
+            services.article_revise(
+                article=current, actor=alice, text="A preface.\n\n" + current.text
+            )
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=create, args=(i,)) for i in range(CLIENTS)]
+    threads.append(threading.Thread(target=revise))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+
+    article.refresh_from_db()
+    assert article.version == 2
+    refused = [o for o in outcomes if o != "created"]
+    assert all("does not match the article" in o for o in refused), refused
+    made = A.objects.filter(article=article, quote=phrase)
+    # Which side wins the race varies; either way nothing lands on the wrong words.
+    assert set(made.values_list("pk", flat=True)) == created_ids
+    for a in A.objects.filter(article=article):
+        assert article.text[a.start : a.end] == a.quote, (a.pk, a.start, a.quote)

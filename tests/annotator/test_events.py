@@ -30,7 +30,7 @@ def test_annotation_writes_record_their_changes_with_what_a_reader_needs(article
         "id": a.pk, "start": a.start, "end": a.end, "tag": "opinion", "author": "alice",
         "note": "loaded", "quote": "shameful waste", "version": 1, "status": "pending",
         "comments": 0, "created": a.created.isoformat(), "modified": a.modified.isoformat(),
-        "deleted": False,
+        "deleted": False, "anchor": "exact",
     }  # fmt: skip
     services.annotation_update(annotation=a, actor=alice, version=1, tag="fact")
     services.annotation_delete(annotation=a, actor=alice, version=2)

@@ -87,6 +87,12 @@ def test_w3c_is_an_annotation_collection_with_pages(api, article, annotated):
             "format": "text/plain",
         },
     ]  # fmt: skip
+    state = item["target"].pop("state")
+    assert state == {
+        "type": "TimeState",
+        "sourceDate": article.history.get().history_date.isoformat(),
+        "cached": f"http://testserver/articles/{article.slug}/?revision=1",
+    }
     assert item["target"] == {
         "source": f"http://testserver/articles/{article.slug}/",
         "selector": [
@@ -124,11 +130,11 @@ def test_doccano_is_one_article_per_line(api, article, alice, annotated):
     ]
     assert lines == [
         {
-            "text": article.text, "title": "The Bridge", "slug": article.slug,
+            "text": article.text, "title": "The Bridge", "slug": article.slug, "revision": 1,
             "label": [[0, 14, "fact"], [51, 65, "opinion"]],
         },
         {
-            "text": "Rain will come.", "title": "Other", "slug": "other",
+            "text": "Rain will come.", "title": "Other", "slug": "other", "revision": 1,
             "label": [[0, 14, "speculation"]],
         },
     ]  # fmt: skip

@@ -40,11 +40,14 @@ def test_timeline_shows_every_revision_newest_first_with_diffs(alice_client, art
         ("created", "comment"),
         ("changed", "annotation"),
         ("created", "annotation"),
+        ("created", "article"),  # the article's own first revision
     ]
     assert "<del>fact</del> → <ins>opinion</ins>" in html
     assert "<del>plain</del><ins>loaded</ins>" in html  # the note's word diff
     assert "<ins>Is it loaded?</ins>" in html
-    assert html.count("by <strong>alice</strong>") == 3
+    assert html.count("by <strong>alice</strong>") == 4
+    numbers = [int(n) for n in re.findall(r'class="revision__number"[^>]*>#(\d+)<', html)]
+    assert numbers == [6, 5, 4, 3, 2, 1]  # one sequence for every kind, oldest first
 
 
 def test_filters_by_person_kind_action_and_date(alice_client, article, alice, bob):
@@ -63,7 +66,8 @@ def test_filters_by_person_kind_action_and_date(alice_client, article, alice, bo
     assert actions("?action=deleted") == [("deleted", "deleted", "annotation")]
     assert actions("?action=changed") == [("changed", "changed", "annotation")]
     today = timezone.localdate()
-    assert len(actions(f"?since={today}&until={today}")) == 5
+    assert len(actions(f"?since={today}&until={today}")) == 6
+    assert actions("?kind=article") == [("created", "created", "article")]
     assert actions(f"?until={today - timedelta(days=1)}") == []
 
 
@@ -73,7 +77,7 @@ def test_bad_filters_are_ignored_with_a_message(alice_client, article, alice, bo
     html = response.content.decode()
     assert response.status_code == 200
     assert "were not understood" in html
-    assert html.count('class="revision ') == 5
+    assert html.count('class="revision ') == 6
 
 
 def test_history_is_paged_without_gaps_or_repeats(alice_client, article, alice):
@@ -91,7 +95,7 @@ def test_history_is_paged_without_gaps_or_repeats(alice_client, article, alice):
         seen += re.findall(r'id="rev-(\w+-\d+)"', page)
         more = re.search(r'hx-get="\?([^"]+)"', page)
         query = more.group(1).replace("&amp;", "&") if more else ""
-    assert len(seen) == 120 == len(set(seen))
+    assert len(seen) == 121 == len(set(seen))  # and the article's own first revision
 
 
 def test_history_queries_do_not_grow_with_history(alice_client, article, alice, bob):
@@ -103,7 +107,7 @@ def test_history_queries_do_not_grow_with_history(alice_client, article, alice, 
     with CaptureQueriesContext(connection) as many:
         html = alice_client.get(_url(article)).content.decode()
     assert html.count('class="revision ') == 50
-    assert len(few.captured_queries) == len(many.captured_queries) <= 14
+    assert len(few.captured_queries) == len(many.captured_queries) <= 15
 
 
 def test_timeline_of_one_annotation(article, alice, bob):
@@ -128,3 +132,31 @@ def test_the_thread_panel_shows_the_annotations_timeline(alice_client, article, 
     history_part = html.split('id="history-title"')[1]
     assert "<del>fact</del> → <ins>speculation</ins>" in history_part
     assert history_part.count('class="revision ') == 2
+
+
+def test_rows_of_one_instant_page_and_number_without_gaps_or_repeats(alice_client, article, alice):
+    # A revision writes its article row and every carried annotation's row at one
+    # instant; the keyset cursor and the numbers must agree with the timeline's order.
+    # 60 distinct annotations of words the revision removes: every one is orphaned.
+    start = article.text.index("Traffic will probably double")
+    for n in range(60):
+        services.annotation_create(
+            article=article, author=alice, start=start, end=start + 28 - n // 3,
+            tag=["fact", "opinion", "speculation"][n % 3],
+        )  # fmt: skip
+    services.article_revise(article=article, actor=alice, text="All new text.", reason="r")
+    seen, numbers, query = [], [], ""
+    while True:
+        page = alice_client.get(_url(article, "?" + query if query else ""), **HX).content
+        page = page.decode()
+        seen += re.findall(r'id="rev-(\w+-\d+)"', page)
+        numbers += [int(n) for n in re.findall(r'class="revision__number"[^>]*>#(\d+)<', page)]
+        more = re.search(r'hx-get="\?([^"]+)"', page)
+        if not more:
+            break
+        query = more.group(1).replace("&amp;", "&")
+    # 60 creations, 60 orphanings, the article's creation and its revision.
+    assert len(seen) == 122 == len(set(seen))
+    assert numbers == list(range(122, 0, -1))
+    revised = seen.index(next(s for s in seen if s.startswith("article-") and s != seen[-1]))
+    assert all(s.startswith("annotation-") for s in seen[:revised])  # its rows above it

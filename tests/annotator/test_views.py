@@ -32,7 +32,7 @@ def test_a_create_from_the_page_answers_with_the_change_not_the_page(alice_clien
     assert event["data"] | {"created": None, "modified": None} == {
         "id": a.pk, "start": a.start, "end": a.end, "tag": "opinion", "author": "alice",
         "note": "", "quote": "shameful waste", "version": 1, "status": "pending",
-        "comments": 0, "created": None, "modified": None, "deleted": False,
+        "comments": 0, "created": None, "modified": None, "deleted": False, "anchor": "exact",
     }  # fmt: skip
     assert len(response.content) < 1000  # a delta, not the reader
 

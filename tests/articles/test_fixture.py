@@ -28,3 +28,19 @@ def test_setup_demo_loads_the_fixture_and_gives_it_a_first_revision(db, tags):
     assert revision.text == article.text
     call_command("setup_demo", stdout=StringIO())
     assert article.history.count() == 1
+
+
+def test_setup_demo_leaves_a_revised_seed_article_as_it_is(db, tags):
+    from annotator import services
+
+    call_command("setup_demo", stdout=StringIO())
+    article = Article.objects.get(slug="the-situation-in-mexico")
+    carol = article.annotations.filter(author__username="carol").first().author
+    services.article_revise(
+        article=article, actor=carol, text="Correction first.\n\n" + article.text, reason="r"
+    )
+    call_command("setup_demo", stdout=StringIO())
+    article.refresh_from_db()
+    assert article.version == 2 and article.text.startswith("Correction first.")
+    for annotation in article.annotations.all():
+        assert article.text[annotation.start : annotation.end] == annotation.quote

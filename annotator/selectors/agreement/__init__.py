@@ -44,6 +44,9 @@ def _tag_keys() -> list[str]:
 
 
 def _spans(queryset) -> dict[int, list[Span]]:
+    # Orphaned annotations (issue 13) keep offsets into an older text of the article:
+    # they are not on the text the figures are computed over.
+    queryset = queryset.exclude(anchor=Annotation.Anchor.ORPHANED)
     rows = queryset.values_list("article_id", "id", "author__username", "start", "end", "tag__key")
     spans: dict[int, list[Span]] = {}
     for article_id, *fields in rows.order_by("article_id", "start", "id"):
