@@ -120,6 +120,8 @@ def child() -> None:
         response = client.get(url)
     size = len(response.content)
     marks = response.content.count(b"<mark")
+    if os.environ.get("BENCH_SAVE_HTML"):  # look at what the bytes are
+        Path(os.environ["BENCH_SAVE_HTML"]).write_bytes(response.content)
     print(
         f"{ANNOTATIONS:>6} {connection.vendor:<10} median {statistics.median(times):7.1f} ms   "
         f"min {min(times):7.1f} ms   queries {len(queries.captured_queries)}   "

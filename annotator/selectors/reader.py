@@ -24,8 +24,10 @@ from annotator.rendering import Span, render_text
 from annotator.selectors.filters import NEEDS_MY_REVIEW, STATUS_CHOICES, AnnotationFilter
 from articles.models import Article
 
-# The sidebar lists this many annotations at a time; "Show more" loads the next ones.
-LIST_PAGE = 100
+# The sidebar lists this many annotations at a time; "Show more" loads the next ones
+# (and a highlight beyond them loads up to it). Fifty keep the page small however many
+# annotations the text holds.
+LIST_PAGE = 50
 UNDERLINE_STYLES = ["solid", "dashed", "dotted", "double", "wavy"]
 # The reader filters by these; `article` is the page itself and `since` is for the API.
 READER_FILTERS = ("tag", "author", "status")

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from annotator import services
 from annotator.models import Annotation, Event
+from annotator.selectors import reader as reader_selectors
 from tests import factories
 
 HX = {"HTTP_HX_REQUEST": "true"}
@@ -194,9 +195,10 @@ def test_filters_by_tag_and_author(alice_client, article, alice, bob):
 
 
 def test_the_sidebar_lists_a_page_and_loads_more(alice_client, article, alice):
-    made = factories.annotate_many(article, alice, 130)
+    page = reader_selectors.LIST_PAGE
+    made = factories.annotate_many(article, alice, page + 30)
     html = alice_client.get(article.get_absolute_url()).content.decode()
-    assert html.count('<li class="ann-item" id=') == 100
+    assert html.count('<li class="ann-item" id=') == page
     assert "Show more (<span data-remaining>30</span> left)" in html
     # Every annotation is in the text, listed or not.
     assert all(f'data-annotation-id="{a.pk}"' in html for a in made)
@@ -206,11 +208,11 @@ def test_the_sidebar_lists_a_page_and_loads_more(alice_client, article, alice):
     assert "Show more" not in more
     in_text_order = sorted(made, key=lambda a: (a.start, a.end, a.id))
     through = alice_client.get(
-        article.get_absolute_url() + f"?offset=0&through={in_text_order[120].pk}", **HX
+        article.get_absolute_url() + f"?offset=0&through={in_text_order[page + 20].pk}", **HX
     ).content.decode()
-    assert through.count('<li class="ann-item" id=') == 121
-    plain = alice_client.get(article.get_absolute_url() + "?offset=100").content.decode()
-    assert plain.count('<li class="ann-item" id=') == 130 and "<html" in plain
+    assert through.count('<li class="ann-item" id=') == page + 21
+    plain = alice_client.get(article.get_absolute_url() + f"?offset={page}").content.decode()
+    assert plain.count('<li class="ann-item" id=') == page + 30 and "<html" in plain
 
 
 def _reader_queries(client, article):

@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from annotator.models import Annotation
+from annotator.selectors.reader import LIST_PAGE
 from tests import factories
 from tests.browser.helpers import drag_select
 
@@ -211,17 +212,18 @@ def test_a_bad_save_shows_the_reason_next_to_the_picker(page, live_server, sign_
 def test_clicking_a_highlight_beyond_the_listed_page_loads_its_item(
     page, live_server, sign_in, tags, alice
 ):
-    words = " ".join(f"w{i:03d}" for i in range(130))
+    listed = LIST_PAGE
+    words = " ".join(f"w{i:03d}" for i in range(listed + 30))
     article = factories.make_article(created_by=alice, title="Many", text=words)
     last = None
-    for i in range(130):
+    for i in range(listed + 30):
         last = factories.annotate(article, alice, f"w{i:03d}", "fact")
     sign_in(alice)
     _open(page, live_server, article)
-    expect(page.locator(".ann-item")).to_have_count(100)
+    expect(page.locator(".ann-item")).to_have_count(listed)
     page.locator(f'#article-text [data-annotation-id="{last.pk}"]').click()
     expect(page.locator(f"#ann-{last.pk}")).to_have_class("ann-item is-active")
-    expect(page.locator(".ann-item")).to_have_count(130)
+    expect(page.locator(".ann-item")).to_have_count(listed + 30)
 
 
 def test_select_and_tag_with_the_keyboard_alone(page, live_server, sign_in, article, alice):
