@@ -1,0 +1,111 @@
+"""axe-core on every page, signed in, in both themes, with the picker, a thread and the
+review queue open: no critical, serious or moderate finding.
+
+axe-playwright-python ships axe-core (axe.min.js); nothing is downloaded. The Django admin
+(Django's own pages) and the API's Swagger UI (drf-spectacular-sidecar's) are left out:
+they are not this project's markup."""
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from annotator import services
+from tests import factories
+from tests.browser.helpers import drag_select
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+BLOCKING = {"critical", "serious", "moderate"}
+AXE = Axe()
+
+
+def _findings(page, where: str) -> list[str]:
+    results = AXE.run(page, options={"resultTypes": ["violations"]})
+    found = []
+    for v in results.response["violations"]:
+        if v["impact"] not in BLOCKING:
+            continue
+        for node in v["nodes"][:5]:
+            found.append(
+                f"{where}: {v['id']} ({v['impact']}) {node['target']} "
+                f"{node.get('failureSummary', '').splitlines()[-1:]}"
+            )
+    return found
+
+
+@pytest.fixture
+def world(tags, alice, bob, carol):
+    article = factories.make_article(created_by=alice, source_url="https://example.org/a")
+    mine = factories.annotate(article, alice, "bridge", "fact", note="Checked the city records.")
+    theirs = factories.annotate(article, bob, "shameful waste", "opinion")
+    factories.annotate(article, bob, "probably double", "speculation")
+    factories.annotate(article, carol, "Officials", "fact")
+    services.comment_create(annotation=theirs, author=alice, body="Is *this* opinion, @bob?")
+    services.review_set(annotation=theirs, reviewer=carol, verdict="disagree",
+                        proposed_tag="fact", comment="It reads like a record.")
+    factories.make_curator(alice)
+    return {"article": article, "mine": mine, "theirs": theirs}
+
+
+def _pages(world, alice):
+    a = world["article"]
+    slug = a.slug
+    return [
+        ("article list", "/"),
+        ("guidelines", "/guidelines/"),
+        ("history", f"/articles/{slug}/history/"),
+        ("article agreement", f"/articles/{slug}/agreement/"),
+        ("article disagreements", f"/articles/{slug}/agreement/disagreements/"),
+        ("project agreement", "/agreement/"),
+        ("project disagreements", "/agreement/disagreements/"),
+        ("anchors", f"/articles/{slug}/anchors/"),
+        ("edit the text", f"/articles/{slug}/edit/"),
+        ("add an article", "/articles/new/"),
+        ("thread page", f"/annotations/{world['theirs'].pk}/thread/"),
+        ("edit an annotation", f"/annotations/{world['mine'].pk}/edit/"),
+        ("mentions", "/mentions/"),
+        ("a person", f"/people/{alice.username}/"),
+        ("review queue, disputed", "/review/?tab=disputed"),
+    ]
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_every_page_passes_axe_in_both_themes(
+    page, live_server, sign_in, world, alice, theme, console_errors
+):
+    page.emulate_media(color_scheme=theme)
+    found = []
+    page.goto(f"{live_server.url}/accounts/login/")
+    found += _findings(page, "sign in")
+    sign_in(alice)
+    assert page.evaluate("document.documentElement.dataset.theme") == theme
+    for name, path in _pages(world, alice):
+        page.goto(live_server.url + path)
+        found += _findings(page, name)
+
+    # The reader, then with the picker open, then with a thread open.
+    page.goto(live_server.url + world["article"].get_absolute_url())
+    expect(page.locator("#live-status")).to_have_attribute("data-state", "live")
+    found += _findings(page, "reader")
+    drag_select(page, "Officials said")
+    found += _findings(page, "reader with the picker")
+    page.keyboard.press("Escape")
+    page.locator(f"#ann-{world['theirs'].pk} [data-thread-open]").click()
+    expect(page.locator("#thread-panel #thread")).to_be_visible()
+    found += _findings(page, "reader with a thread")
+    page.keyboard.press("Escape")
+    page.keyboard.press("?")
+    expect(page.locator("#keys-dialog")).to_be_visible()
+    found += _findings(page, "keys overlay")
+
+    # The review queue as a reviewer sees it: an item current, the reason box open.
+    page.context.clear_cookies()
+    sign_in(factories.make_user("dora"))
+    page.goto(live_server.url + "/review/")
+    expect(page.locator(".queue-item.is-current")).to_be_visible()
+    found += _findings(page, "review queue")
+    page.keyboard.press("d")
+    found += _findings(page, "review queue, disagreeing")
+
+    assert found == [], "\n".join(found)
+    assert console_errors == []
