@@ -90,10 +90,31 @@ class ArticleAdmin(article_admin.ArticleAdmin):
         obj.refresh_from_db()
 
 
+class TagForm(forms.ModelForm):
+    class Meta:
+        model = Tag
+        fields = ["key", "label", "description", "colour", "shortcut", "order"]
+        help_texts = {
+            "colour": "Background colour, e.g. #fde68a. Text on it must reach WCAG AA "
+            "contrast (4.5:1) in the light and the dark theme, so choose a light colour."
+        }
+
+    def clean_colour(self):
+        # The service's own rule, shown next to the field.
+        try:
+            return services.tag_colour_check(self.cleaned_data.get("colour"))
+        except ValidationError as error:
+            raise ValidationError(error.message_dict["colour"]) from None
+
+
 @admin.register(Tag)
 class TagAdmin(SimpleHistoryAdmin):
+    form = TagForm
     list_display = ["key", "label", "shortcut", "colour", "order"]
     ordering = ["order"]
+
+    def save_model(self, request, obj, form, change):
+        services.tag_save(tag=obj, actor=request.user)
 
     def has_delete_permission(self, request, obj=None):
         # Annotations and verdicts refer to tags (PROTECT); retire a tag by renaming it.

@@ -39,6 +39,7 @@ from annotator.services.revisions import (
     revision_text,
 )
 from annotator.services.rules import check_span, message_of
+from annotator.services.tags import highlight_contrasts, tag_colour_check, tag_save
 
 __all__ = [
     "PROPOSAL_ADOPTED",
@@ -68,4 +69,7 @@ __all__ = [
     "notify",
     "review_set",
     "revision_text",
+    "highlight_contrasts",
+    "tag_colour_check",
+    "tag_save",
 ]
