@@ -238,8 +238,10 @@
       const bEnd = bStart + text.length;
       if (ranges.some(([s, e]) => s < bEnd && e > bStart)) {
         const inBlock = spans.filter((s) => s.start < bEnd && s.end > bStart);
+        const hadFocus = p.contains(document.activeElement);
         p.innerHTML = renderBlock(text, bStart, bEnd, inBlock, prevEnd);
         if (activeId !== null) markActive(activeId);
+        restoreRoving(hadFocus);
       }
       prevEnd = bEnd;
     }
@@ -264,12 +266,13 @@
   const timeFormat = () =>
     new Intl.DateTimeFormat("en-GB", {
       day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hour12: false,
-      timeZone: state.timeZone || "UTC",
+      timeZone: state.timeZone || "UTC", timeZoneName: "short",
     });
 
+  // "3 Mar, 14:05 UTC": the zone named, as the server's items show it.
   function formatTime(iso) {
     const parts = Object.fromEntries(timeFormat().formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
-    return `${parts.day} ${parts.month}, ${parts.hour}:${parts.minute}`;
+    return `${parts.day} ${parts.month}, ${parts.hour}:${parts.minute} ${parts.timeZoneName}`;
   }
 
   function tagLabel(key) {
@@ -602,6 +605,7 @@
     }
     applyEvent(result.json.event, { own: true });
     repaint([[temp.start, temp.end]]); // the stream's echo may have come first
+    if (result.json.event && result.json.event.data) flashItem(result.json.event.data.id);
     // Close the picker unless the person has meanwhile selected something else.
     if (current === found) {
       closePicker();
@@ -882,6 +886,10 @@
   }
 
   // Keyboard selection -------------------------------------------------------------------
+  // The text is one Tab stop. In it: → / ← select the next or previous word; Shift with
+  // them extends the selection by a character, Ctrl+Shift (Alt+Shift on a Mac) by a word;
+  // ) and ( select the next or previous sentence, } and { extend by a sentence. The
+  // selection is an anchor and a focus in code points, as in a text editor.
   const words = [];
   for (let i = 0; i < codePoints.length; ) {
     while (i < codePoints.length && isSpace(codePoints[i])) i++;
@@ -889,19 +897,44 @@
     while (i < codePoints.length && !isSpace(codePoints[i])) i++;
     if (i > start) words.push([start, i]);
   }
-  let anchorWord = null;
-  let focusWord = null;
+  // A sentence ends after . ! ? or … (and any closing quote or bracket) followed by white
+  // space, or at the end of a paragraph.
+  const sentences = [];
+  for (let i = 0; i < codePoints.length; ) {
+    while (i < codePoints.length && isSpace(codePoints[i])) i++;
+    const start = i;
+    while (i < codePoints.length && codePoints[i] !== "\n") {
+      const ch = codePoints[i++];
+      if (/[.!?…]/u.test(ch)) {
+        while (i < codePoints.length && /["'”’»)\]]/u.test(codePoints[i])) i++;
+        if (i >= codePoints.length || isSpace(codePoints[i])) break;
+      }
+    }
+    let end = i;
+    while (end > start && isSpace(codePoints[end - 1])) end--;
+    if (end > start) sentences.push([start, end]);
+  }
+  const kb = { anchor: null, focus: null };
   let keyboardMode = false;
 
-  function selectWords() {
-    const [lo, hi] = anchorWord <= focusWord ? [anchorWord, focusWord] : [focusWord, anchorWord];
-    const start = domPoint(words[lo][0], "start");
-    const end = domPoint(words[hi][1], "end");
+  function selectKeyboardSpan() {
+    let lo = Math.min(kb.anchor, kb.focus);
+    let hi = Math.max(kb.anchor, kb.focus);
+    while (lo < hi && isSpace(codePoints[lo])) lo++;
+    while (hi > lo && isSpace(codePoints[hi - 1])) hi--;
+    const sel = window.getSelection();
+    if (lo >= hi) {
+      sel.removeAllRanges();
+      if (!picker.hidden) closePicker();
+      return;
+    }
+    const start = domPoint(lo, "start");
+    const end = domPoint(hi, "end");
     if (!start || !end) return;
-    window.getSelection().setBaseAndExtent(start[0], start[1], end[0], end[1]);
+    sel.setBaseAndExtent(start[0], start[1], end[0], end[1]);
     const found = selectionOffsets();
     if (found) openPicker(found);
-    const edge = (anchorWord <= focusWord ? end : start)[0].parentElement;
+    const edge = (kb.focus >= kb.anchor ? end : start)[0].parentElement;
     edge.scrollIntoView({ block: "nearest" });
   }
 
@@ -909,20 +942,168 @@
     if (!keyboardMode) return;
     const text = document.getElementById("article-text");
     if (text) text.focus({ preventScroll: true });
-    if (focusWord !== null) anchorWord = focusWord;
+  }
+
+  const lastWhere = (list, test) => {
+    for (let i = list.length - 1; i >= 0; i--) if (test(list[i])) return list[i];
+    return null;
+  };
+
+  // Select a whole unit (word or sentence): the next after the selection, or the previous.
+  function selectUnit(list, step) {
+    let unit;
+    if (kb.anchor === null) unit = step > 0 ? list[0] : list[list.length - 1];
+    else if (step > 0) unit = list.find(([s]) => s >= Math.max(kb.anchor, kb.focus)) || list[list.length - 1];
+    else unit = lastWhere(list, ([s]) => s < Math.min(kb.anchor, kb.focus)) || list[0];
+    [kb.anchor, kb.focus] = unit;
+  }
+
+  // Move the focus to the next unit end, or back to the previous unit start.
+  function extendUnit(list, step) {
+    if (kb.anchor === null) [kb.anchor, kb.focus] = list[0];
+    else if (step > 0) {
+      const unit = list.find(([, e]) => e > kb.focus);
+      if (unit) kb.focus = unit[1];
+    } else {
+      const unit = lastWhere(list, ([s]) => s < kb.focus);
+      if (unit) kb.focus = unit[0];
+    }
+  }
+
+  function extendCharacter(step) {
+    if (kb.anchor === null) [kb.anchor, kb.focus] = [words[0][0], words[0][0]];
+    let f = kb.focus + step;
+    // White space between paragraphs counts as one step.
+    while (f > 0 && f < codePoints.length && codePoints[f - 1] === "\n" && codePoints[f] === "\n") f += step;
+    kb.focus = Math.max(0, Math.min(codePoints.length, f));
+  }
+
+  const inText = (el) => el && el.closest && el.closest("#article-text");
+
+  document.addEventListener("keydown", (event) => {
+    if (event.defaultPrevented || !inText(event.target) || !words.length || event.metaKey) return;
+    const arrow = event.key === "ArrowRight" ? 1 : event.key === "ArrowLeft" ? -1 : 0;
+    const sentence = { ")": [1, false], "(": [-1, false], "}": [1, true], "{": [-1, true] }[event.key];
+    const byWord = event.ctrlKey || event.altKey;
+    if (arrow && !event.shiftKey && !byWord) selectUnit(words, arrow);
+    else if (arrow && event.shiftKey && byWord) extendUnit(words, arrow);
+    else if (arrow && event.shiftKey) extendCharacter(arrow);
+    else if (sentence && !event.ctrlKey && !event.altKey) {
+      if (sentence[1]) extendUnit(sentences, sentence[0]);
+      else selectUnit(sentences, sentence[0]);
+    } else return;
+    event.preventDefault();
+    keyboardMode = true;
+    if (event.target.id !== "article-text") document.getElementById("article-text").focus({ preventScroll: true });
+    selectKeyboardSpan();
+  });
+
+  // Highlights in reading order ------------------------------------------------------------
+  // One Tab stop: the text, or the highlight last visited (a roving tabindex). j / ↓ and
+  // k / ↑ move between highlights, Enter opens the thread, Esc goes back to the text.
+  let rovingId = null;
+
+  function setRoving(mark) {
+    const text = document.getElementById("article-text");
+    if (!text) return;
+    text.querySelectorAll("mark[tabindex]").forEach((m) => {
+      if (m !== mark) m.removeAttribute("tabindex");
+    });
+    if (mark) {
+      mark.tabIndex = 0;
+      text.tabIndex = -1;
+      rovingId = mark.dataset.annotationId;
+    } else {
+      text.tabIndex = 0;
+      rovingId = null;
+    }
+  }
+
+  // After a repaint: the same highlight keeps the Tab stop (and the focus, if it had it).
+  function restoreRoving(hadFocus) {
+    if (rovingId === null) return;
+    const mark = document.querySelector(`#article-text mark[data-annotation-id="${rovingId}"]`);
+    setRoving(mark);
+    if (mark && hadFocus) mark.focus({ preventScroll: true });
+    else if (hadFocus) document.getElementById("article-text").focus({ preventScroll: true });
+  }
+
+  const wide = () => window.matchMedia("(min-width: 901px)").matches;
+
+  function moveHighlight(step) {
+    const marks = Array.from(document.querySelectorAll("#article-text mark[data-annotation-id]"));
+    if (!marks.length) return;
+    let i = marks.indexOf(document.activeElement);
+    if (i < 0 && kb.anchor !== null) {
+      // From a keyboard selection: the highlights after it (or before it).
+      const lo = Math.min(kb.anchor, kb.focus);
+      const after = marks.findIndex((m) => offsetOfElement(m) >= lo);
+      i = step > 0 ? (after < 0 ? marks.length : after) - 1 : after < 0 ? marks.length : after;
+    } else if (i < 0) {
+      i = step > 0 ? -1 : marks.length;
+    }
+    const next = marks[Math.max(0, Math.min(marks.length - 1, i + step))];
+    setRoving(next);
+    next.focus();
+    activate(next.dataset.annotationId, { scrollList: wide() });
   }
 
   document.addEventListener("keydown", (event) => {
-    if (event.target.id !== "article-text" || !words.length) return;
-    if (event.key !== "ArrowRight" && event.key !== "ArrowLeft") return;
+    if (event.defaultPrevented || !inText(event.target)) return;
+    if (event.ctrlKey || event.metaKey || event.altKey || event.shiftKey) return;
+    const mark = event.target.closest("mark[data-annotation-id]");
+    if (event.key === "j" || event.key === "ArrowDown") moveHighlight(1);
+    else if (event.key === "k" || event.key === "ArrowUp") moveHighlight(-1);
+    else if (event.key === "Enter" && mark) {
+      activate(mark.dataset.annotationId, { scrollList: wide() });
+      openThread(mark.dataset.annotationId, mark);
+    } else if (event.key === "Escape" && mark && picker.hidden) {
+      setRoving(null);
+      document.getElementById("article-text").focus();
+    } else return;
     event.preventDefault();
-    keyboardMode = true;
-    const step = event.key === "ArrowRight" ? 1 : -1;
-    const clamp = (n) => Math.max(0, Math.min(words.length - 1, n));
-    if (focusWord === null) anchorWord = focusWord = step > 0 ? 0 : words.length - 1;
-    else if (event.shiftKey) focusWord = clamp(focusWord + step);
-    else anchorWord = focusWord = clamp(focusWord + step);
-    selectWords();
+  });
+
+  // The new item in the sidebar after tagging: scrolled to (where the sidebar is beside
+  // the text) and marked for a moment.
+  function flashItem(id) {
+    const li = document.getElementById(`ann-${id}`);
+    if (!li) return;
+    li.classList.remove("is-new");
+    void li.offsetWidth; // restart the animation
+    li.classList.add("is-new");
+    if (wide()) li.scrollIntoView({ block: "nearest" });
+    setTimeout(() => li.classList.remove("is-new"), 2600);
+  }
+
+  // Touch: a finger's selection (a long press, then the handles) ends with no mouseup or
+  // keyup, so the picker also follows selectionchange once the selection rests. A mouse
+  // drag in progress is left to mouseup.
+  let mouseDown = false;
+  let restTimer = null;
+  document.addEventListener("pointerdown", (event) => {
+    if (event.pointerType === "mouse") mouseDown = true;
+  });
+  document.addEventListener("pointerup", () => (mouseDown = false));
+  document.addEventListener("pointercancel", () => (mouseDown = false));
+  document.addEventListener("selectionchange", () => {
+    clearTimeout(restTimer);
+    restTimer = setTimeout(() => {
+      if (mouseDown || saving) return;
+      const found = selectionOffsets();
+      if (!found) return;
+      if (current && !picker.hidden && current.start === found.start && current.end === found.end) return;
+      openPicker(found);
+    }, 300);
+  });
+
+  // The inline edit form opens where it can be seen, with the focus in it.
+  document.body.addEventListener("htmx:afterSwap", (event) => {
+    const box = event.detail.target;
+    if (!box || !box.classList || !box.classList.contains("ann-item__edit")) return;
+    box.scrollIntoView({ block: "nearest" });
+    const field = box.querySelector("select, textarea, input:not([type=hidden])");
+    if (field) field.focus({ preventScroll: true });
   });
 
   // The event stream ---------------------------------------------------------------------
