@@ -30,9 +30,13 @@ class ArticleForm(forms.ModelForm):
         labels = {"source_url": "Source URL"}
 
     def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["title"].required = False
         self.fields["language"].required = False
+        # Text or a file is needed; the form marks Text as the required one.
+        self.fields["text"].marked_required = True
+        self.fields["text"].widget.attrs["aria-required"] = "true"
 
     def clean_file(self):
         upload = self.cleaned_data.get("file")
@@ -55,13 +59,13 @@ class ArticleForm(forms.ModelForm):
         raw = raw.replace("\r\n", "\n").replace("\r", "\n")
         title = (cleaned.get("title") or "").strip()
         if not raw.strip():
-            raise ValidationError("Paste the article's text or upload a file.")
+            raise ValidationError({"text": "Paste the article's text or upload a file."})
         if cleaned.get("file") and cleaned.get("text", "").strip():
-            raise ValidationError("Either paste the text or upload a file, not both.")
+            raise ValidationError({"file": "Either paste the text or upload a file, not both."})
         if title:
             cleaned["body"] = raw.strip("\n")
         else:
             cleaned["title"], cleaned["body"] = split_title_and_text(raw)
         if not cleaned["body"].strip():
-            raise ValidationError("There is a title but no text after it.")
+            raise ValidationError({"text": "There is a title but no text after it."})
         return cleaned

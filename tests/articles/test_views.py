@@ -59,3 +59,16 @@ def test_html_in_a_title_is_shown_as_text(alice_client):
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;News" in html
     assert "Body &lt;b&gt;x&lt;/b&gt;" in html
+
+
+def test_the_form_has_no_colons_marks_text_required_and_attaches_errors(alice_client):
+    html = alice_client.get(URL).content.decode()
+    assert "Title:" not in html and ">Title<" in html
+    assert '<label for="id_text">Text<span class="required-mark"' in html
+    assert 'aria-required="true"' in html
+    assert 'aria-describedby="id_text_helptext"' in html
+    html = _error(alice_client, {"title": "Empty", "text": "  "})
+    # The error sits under Text, and the field points to it.
+    assert 'id="id_text_error"><p class="form-error">Paste the article' in html
+    assert 'aria-describedby="id_text_helptext id_text_error"' in html
+    assert 'aria-invalid="true"' in html

@@ -1,0 +1,95 @@
+"""A phone with a touch screen (390x844): a finger's selection opens the picker, a tap
+tags it; targets are big enough; no key hints; the annotations one tap away."""
+
+import pytest
+from playwright.sync_api import expect
+
+from annotator.models import Annotation
+from tests import factories
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True,
+         "device_scale_factor": 2}  # fmt: skip
+
+# What a long press and the selection handles leave behind: a document selection over the
+# words, with no mouseup or keyup (Playwright cannot drag the handles themselves).
+SELECT_WITH_HANDLES = """
+(phrase) => {
+  const root = document.getElementById('article-text');
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    const at = node.data.indexOf(phrase);
+    if (at >= 0) {
+      node.parentElement.scrollIntoView({block: 'center'});
+      window.getSelection().setBaseAndExtent(node, at, node, at + phrase.length);
+      return true;
+    }
+  }
+  return false;
+}
+"""
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    context = browser.new_context(**PHONE)
+    yield context.new_page()
+    context.close()
+
+
+def _tap(page, locator):
+    box = locator.bounding_box()
+    page.touchscreen.tap(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
+def test_a_finger_selects_a_span_and_taps_a_tag(
+    phone, live_server, sign_in, article, alice, bob
+):
+    factories.annotate(article, bob, "Officials", "fact")
+    sign_in(alice, target_page=phone)
+    phone.goto(live_server.url + article.get_absolute_url())
+    expect(phone.locator("#live-status")).to_have_attribute("data-state", "live")
+    assert phone.evaluate("matchMedia('(hover: none) and (pointer: coarse)').matches")
+
+    _tap(phone, phone.get_by_text("It is a shameful waste of money."))
+    assert phone.evaluate(SELECT_WITH_HANDLES, "shameful waste")
+    picker = phone.locator("#picker")
+    expect(picker).to_be_visible()
+    expect(phone.locator("#picker-quote")).to_have_text("shameful waste")
+    # The picker is a sheet at the bottom of the screen, within it.
+    box = picker.bounding_box()
+    assert box["y"] + box["height"] <= 844 + 1 and box["width"] <= 390
+
+    # No key hints on a touch screen; every tag button is a 44 px target.
+    expect(picker.locator("kbd").first).to_be_hidden()
+    expect(phone.locator(".picker__hint")).to_be_hidden()
+    for button in picker.locator(".tag-btn").all():
+        assert button.bounding_box()["height"] >= 44
+
+    _tap(phone, picker.get_by_role("button", name="Opinion"))
+    expect(phone.locator("#article-text mark.tag-opinion")).to_have_text("shameful waste")
+    expect(picker).to_be_hidden()
+    a = Annotation.objects.get(author=alice)
+    assert (a.quote, a.tag.key) == ("shameful waste", "opinion")
+
+
+def test_on_a_phone_the_list_is_one_tap_away_and_nothing_overflows(
+    phone, live_server, sign_in, article, alice
+):
+    long_note = "x" * 2000
+    factories.annotate(article, alice, "bridge", "fact", note=long_note)
+    sign_in(alice, target_page=phone)
+    phone.goto(live_server.url + article.get_absolute_url())
+    expect(phone.locator(".site-user__name")).to_be_visible()
+    expect(phone.locator("#keyboard-hint kbd").first).to_be_hidden()
+    expect(phone.get_by_role("button", name="Keys")).to_be_hidden()
+    jump = phone.get_by_role("link", name="Annotations (1)")
+    expect(jump).to_be_visible()
+    assert jump.bounding_box()["height"] >= 44
+    _tap(phone, jump)
+    expect(phone.locator("#sidebar-title")).to_be_in_viewport()
+    # A 2,000-character word wraps: no sideways scrolling.
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    assert phone.locator(".ann-item__note").bounding_box()["width"] < 390
