@@ -1,0 +1,85 @@
+"""Layout on a desktop: long words wrap, the new item is shown, the thread sits beside the
+sidebar, a notice does not move the text, the edit form opens in view."""
+
+import pytest
+from playwright.sync_api import expect
+
+from annotator.models import Annotation
+from tests import factories
+from tests.browser.helpers import drag_select
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+DESKTOP = {"width": 1440, "height": 900}
+
+
+def _open(page, live_server, article):
+    page.set_viewport_size(DESKTOP)
+    page.goto(f"{live_server.url}{article.get_absolute_url()}")
+    expect(page.locator("#live-status")).to_have_attribute("data-state", "live")
+
+
+def test_a_2000_character_word_and_a_long_url_wrap(page, live_server, sign_in, article, alice):
+    a = factories.annotate(article, alice, "bridge", "fact", note="n" * 2000)
+    from annotator import services
+
+    services.comment_create(
+        annotation=a, author=alice, body="See https://example.org/" + "path/" * 300
+    )
+    sign_in(alice)
+    _open(page, live_server, article)
+    sidebar = page.locator(".sidebar")
+    assert sidebar.bounding_box()["width"] <= 400
+    assert page.evaluate("document.documentElement.scrollWidth") <= DESKTOP["width"]
+    page.locator(f"#ann-{a.pk} [data-thread-open]").click()
+    panel = page.locator("#thread-panel")
+    expect(panel.locator(".comment")).to_be_visible()
+    assert page.evaluate("(el) => el.scrollWidth <= el.clientWidth", panel.element_handle())
+
+
+def test_the_new_item_is_scrolled_to_and_marked(page, live_server, sign_in, article, alice, bob):
+    # Enough items that the new one, last in text order, starts out of the sidebar's view.
+    for phrase in ["Officials", "said", "the bridge", "opened", "in 2019", "It is", "a shameful",
+                   "waste", "of money", "Traffic", "will", "probably"]:  # fmt: skip
+        factories.annotate(article, bob, phrase, "fact")
+    sign_in(alice)
+    _open(page, live_server, article)
+    drag_select(page, "next year")
+    page.keyboard.press("s")
+    expect(page.locator("#article-text mark.tag-speculation")).to_have_count(1)
+    new = Annotation.objects.get(author=alice)
+    item = page.locator(f"#ann-{new.pk}")
+    expect(item).to_have_class("ann-item is-new")
+    expect(item).to_be_in_viewport()
+    expect(item).not_to_have_class("ann-item is-new", timeout=5000)
+
+
+def test_the_thread_opens_beside_the_sidebar_and_the_notice_floats(
+    page, live_server, sign_in, article, alice
+):
+    a = factories.annotate(article, alice, "shameful waste", "opinion")
+    sign_in(alice)
+    _open(page, live_server, article)
+    page.locator(f"#ann-{a.pk} [data-thread-open]").click()
+    panel = page.locator("#thread-panel")
+    expect(panel.locator("#thread")).to_be_visible()
+    side = page.locator(".sidebar").bounding_box()
+    box = panel.bounding_box()
+    assert side["x"] + side["width"] <= box["x"], (side, box)
+    page.keyboard.press("Escape")
+
+    # Deleting shows a notice with Undo over the page: the text does not move.
+    text_top = page.locator("#article-text").bounding_box()["y"]
+    page.on("dialog", lambda d: d.accept())
+    item = page.locator(f"#ann-{a.pk}")
+    item.get_by_role("link", name="Edit").click()
+    form = item.locator(".ann-edit")
+    expect(form).to_be_in_viewport()
+    expect(item.get_by_label("Tag")).to_be_focused()
+    item.get_by_role("button", name="Delete").click()
+    notice = page.locator("#reader-notice .notice")
+    expect(notice).to_be_visible()
+    expect(notice).to_be_in_viewport()
+    assert page.locator("#article-text").bounding_box()["y"] == text_top
+    notice.get_by_role("button", name="Undo").click()
+    expect(page.locator(f"#ann-{a.pk}")).to_be_visible()
