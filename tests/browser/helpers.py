@@ -49,3 +49,30 @@ def drag_select(page, phrase: str, occurrence: int = 0, until: str | None = None
     page.mouse.move(end["x2"], end["y2"], steps=4)
     page.mouse.up()
     expect(page.locator("#picker")).to_be_visible()
+
+
+# What a long press and the selection handles leave behind: a document selection over the
+# words, with no mouseup or keyup (Playwright cannot drag the handles themselves).
+SELECT_WITH_HANDLES = """
+(phrase) => {
+  const root = document.getElementById('article-text');
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    const at = node.data.indexOf(phrase);
+    if (at >= 0) {
+      node.parentElement.scrollIntoView({block: 'center'});
+      window.getSelection().setBaseAndExtent(node, at, node, at + phrase.length);
+      return true;
+    }
+  }
+  return false;
+}
+"""
+
+
+def touch_select(page, phrase: str):
+    """Select `phrase` (within one text node) as a finger leaves it, then wait for the
+    picker, which only selectionchange can have opened."""
+    assert page.evaluate(SELECT_WITH_HANDLES, phrase), f"{phrase!r} is not in one text node"
+    expect(page.locator("#picker")).to_be_visible()

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from annotator import services
 from tests import factories
-from tests.browser.helpers import drag_select
+from tests.browser.helpers import drag_select, touch_select
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -109,3 +109,25 @@ def test_every_page_passes_axe_in_both_themes(
 
     assert found == [], "\n".join(found)
     assert console_errors == []
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_reader_on_a_phone_passes_axe(browser, live_server, sign_in, world, alice, theme):
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True, color_scheme=theme
+    )
+    page = context.new_page()
+    try:
+        sign_in(alice, target_page=page)
+        page.goto(live_server.url + world["article"].get_absolute_url())
+        expect(page.locator("#live-status")).to_have_attribute("data-state", "live")
+        found = _findings(page, "phone reader")
+        touch_select(page, "opened in 2019")
+        found += _findings(page, "phone reader with the picker")
+        page.keyboard.press("Escape")
+        page.locator(f"#ann-{world['theirs'].pk} [data-thread-open]").click()
+        expect(page.locator("#thread-panel #thread")).to_be_visible()
+        found += _findings(page, "phone reader with a thread")
+        assert found == [], "\n".join(found)
+    finally:
+        context.close()

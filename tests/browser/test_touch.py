@@ -6,31 +6,12 @@ from playwright.sync_api import expect
 
 from annotator.models import Annotation
 from tests import factories
+from tests.browser.helpers import touch_select
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True,
          "device_scale_factor": 2}  # fmt: skip
-
-# What a long press and the selection handles leave behind: a document selection over the
-# words, with no mouseup or keyup (Playwright cannot drag the handles themselves).
-SELECT_WITH_HANDLES = """
-(phrase) => {
-  const root = document.getElementById('article-text');
-  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-  while (walker.nextNode()) {
-    const node = walker.currentNode;
-    const at = node.data.indexOf(phrase);
-    if (at >= 0) {
-      node.parentElement.scrollIntoView({block: 'center'});
-      window.getSelection().setBaseAndExtent(node, at, node, at + phrase.length);
-      return true;
-    }
-  }
-  return false;
-}
-"""
-
 
 @pytest.fixture
 def phone(browser, live_server):
@@ -54,7 +35,7 @@ def test_a_finger_selects_a_span_and_taps_a_tag(
     assert phone.evaluate("matchMedia('(hover: none) and (pointer: coarse)').matches")
 
     _tap(phone, phone.get_by_text("It is a shameful waste of money."))
-    assert phone.evaluate(SELECT_WITH_HANDLES, "shameful waste")
+    touch_select(phone, "shameful waste")
     picker = phone.locator("#picker")
     expect(picker).to_be_visible()
     expect(phone.locator("#picker-quote")).to_have_text("shameful waste")
