@@ -41,8 +41,13 @@ def world(tags, alice, bob, carol):
     factories.annotate(article, bob, "probably double", "speculation")
     factories.annotate(article, carol, "Officials", "fact")
     services.comment_create(annotation=theirs, author=alice, body="Is *this* opinion, @bob?")
-    services.review_set(annotation=theirs, reviewer=carol, verdict="disagree",
-                        proposed_tag="fact", comment="It reads like a record.")
+    services.review_set(
+        annotation=theirs,
+        reviewer=carol,
+        verdict="disagree",
+        proposed_tag="fact",
+        comment="It reads like a record.",
+    )
     factories.make_curator(alice)
     return {"article": article, "mine": mine, "theirs": theirs}
 

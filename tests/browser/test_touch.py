@@ -13,6 +13,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True,
          "device_scale_factor": 2}  # fmt: skip
 
+
 @pytest.fixture
 def phone(browser, live_server):
     context = browser.new_context(**PHONE)
@@ -25,9 +26,7 @@ def _tap(page, locator):
     page.touchscreen.tap(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
 
 
-def test_a_finger_selects_a_span_and_taps_a_tag(
-    phone, live_server, sign_in, article, alice, bob
-):
+def test_a_finger_selects_a_span_and_taps_a_tag(phone, live_server, sign_in, article, alice, bob):
     factories.annotate(article, bob, "Officials", "fact")
     sign_in(alice, target_page=phone)
     phone.goto(live_server.url + article.get_absolute_url())
