@@ -33,4 +33,19 @@ with sync_playwright() as p:
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{BASE}/articles/the-situation-in-mexico/")
     page.screenshot(path="docs/reader-phone.png")
+    # The dark theme (prefers-color-scheme), on a laptop with a thread open beside the
+    # sidebar, and on a phone with touch.
+    page.emulate_media(color_scheme="dark")
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto(f"{BASE}/articles/the-situation-in-mexico/")
+    page.locator(".ann-item [data-thread-open]").nth(2).click()
+    page.wait_for_selector("#thread-panel #thread")
+    page.screenshot(path="docs/reader-dark.png")
+    phone = browser.new_context(
+        viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True, color_scheme="dark"
+    )
+    phone.add_cookies(page.context.cookies())
+    touch = phone.new_page()
+    touch.goto(f"{BASE}/articles/the-situation-in-mexico/")
+    touch.screenshot(path="docs/reader-phone-dark.png")
     browser.close()

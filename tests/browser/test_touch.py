@@ -70,6 +70,10 @@ def test_on_a_phone_the_list_is_one_tap_away_and_nothing_overflows(
     assert jump.bounding_box()["height"] >= 44
     _tap(phone, jump)
     expect(phone.locator("#sidebar-title")).to_be_in_viewport()
+    back = phone.get_by_role("link", name="Back to the text")
+    back.scroll_into_view_if_needed()
+    _tap(phone, back)
+    expect(phone.locator("#article-title")).to_be_in_viewport()
     # A 2,000-character word wraps: no sideways scrolling.
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     assert phone.locator(".ann-item__note").bounding_box()["width"] < 390
