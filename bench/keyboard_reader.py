@@ -9,7 +9,7 @@ half, comments on a quarter), serves it as `make serve` does, and measures in Ch
 to the moment the page shows its answer:
 
 1. ) : the next sentence selected and the tag picker showing it.
-2. Shift+ArrowRight (a character) and Ctrl+Shift+ArrowRight (a word) added to it.
+2. Shift+ArrowLeft (a character) and Ctrl+Shift+ArrowLeft (a word) taken off it.
 3. j : the next highlight focused (roving tabindex) and its sidebar item marked.
 4. A finger's selection (selectionchange, no mouseup) -> the picker open; this includes
    the 300 ms wait for the selection to rest.
@@ -77,7 +77,7 @@ def figures(base: str, presses: int) -> dict:
         page.wait_for_url(f"{base}/")
         page.goto(f"{base}/articles/bench/")
         page.wait_for_selector("#live-status[data-state=live]")
-        quote = "document.getElementById('picker-quote').textContent"
+        quote = "window.getSelection().toString()"
         page.locator("#article-text").focus()
 
         sentence, char, word = [], [], []
@@ -86,14 +86,14 @@ def figures(base: str, presses: int) -> dict:
             sentence.append(timed(page, lambda: page.keyboard.press(")"),
                                   f"(b) => !picker.hidden && {quote} !== b", before))  # fmt: skip
             before = page.evaluate(quote)
-            char.append(timed(page, lambda: page.keyboard.press("Shift+ArrowRight"),
+            char.append(timed(page, lambda: page.keyboard.press("Shift+ArrowLeft"),
                               f"(b) => {quote} !== b", before))  # fmt: skip
             before = page.evaluate(quote)
-            word.append(timed(page, lambda: page.keyboard.press("Control+Shift+ArrowRight"),
+            word.append(timed(page, lambda: page.keyboard.press("Control+Shift+ArrowLeft"),
                               f"(b) => {quote} !== b", before))  # fmt: skip
         out["sentence )"] = summary(sentence)
-        out["character Shift+→"] = summary(char)
-        out["word Ctrl+Shift+→"] = summary(word)
+        out["character Shift+←"] = summary(char)
+        out["word Ctrl+Shift+←"] = summary(word)
 
         page.keyboard.press("Escape")
         page.locator("#article-text").focus()
