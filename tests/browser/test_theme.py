@@ -35,7 +35,8 @@ def test_the_theme_follows_the_system_until_the_toggle_and_is_remembered(
     # Set before the first paint: the attribute is there before the body is parsed.
     page.add_init_script(
         "document.addEventListener('readystatechange', () => {"
-        " if (document.readyState === 'interactive') window.__early = document.documentElement.dataset.theme; });"
+        " if (document.readyState === 'interactive')"
+        " window.__early = document.documentElement.dataset.theme; });"
     )
     page.goto(live_server.url + "/guidelines/")
     assert page.evaluate("window.__early") == "dark"
