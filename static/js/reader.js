@@ -706,7 +706,7 @@
       }
     }
     if (scrollText && start) {
-      start.setAttribute("tabindex", "-1");
+      setRoving(start); // j / k go on from here; the text keeps one Tab stop
       start.scrollIntoView({ block: "center", behavior: "smooth" });
       start.focus({ preventScroll: true });
     }

@@ -143,3 +143,23 @@ def test_question_mark_in_a_text_field_is_just_a_character(
     page.keyboard.type("Why?")
     expect(page.locator("#id_title")).to_have_value("Why?")
     expect(page.locator("#keys-dialog")).to_be_hidden()
+
+
+def test_a_jump_from_the_sidebar_moves_the_tab_stop_to_that_highlight(
+    page, live_server, sign_in, article, alice, bob
+):
+    first = factories.annotate(article, bob, "Officials said", "fact")
+    second = factories.annotate(article, bob, "shameful waste", "opinion")
+    third = factories.annotate(article, bob, "probably double", "speculation")
+    sign_in(alice)
+    _open(page, live_server, article)
+    page.locator(f"#ann-{second.pk} [data-jump]").click()
+    second_mark = page.locator(f'#article-text mark[data-annotation-id="{second.pk}"]')
+    expect(second_mark).to_be_focused()
+    expect(second_mark).to_have_attribute("tabindex", "0")
+    assert page.evaluate("document.querySelectorAll('#article-text [tabindex=\"0\"]').length") == 1
+    page.keyboard.press("j")
+    expect(page.locator(f'#article-text mark[data-annotation-id="{third.pk}"]')).to_be_focused()
+    page.keyboard.press("k")
+    page.keyboard.press("k")
+    expect(page.locator(f'#article-text mark[data-annotation-id="{first.pk}"]')).to_be_focused()
