@@ -1042,10 +1042,17 @@
     } else if (i < 0) {
       i = step > 0 ? -1 : marks.length;
     }
-    const next = marks[Math.max(0, Math.min(marks.length - 1, i + step))];
+    const at = Math.max(0, Math.min(marks.length - 1, i + step));
+    const next = marks[at];
     setRoving(next);
     next.focus();
     activate(next.dataset.annotationId, { scrollList: wide() });
+    // Say what it is: the highlight's text is read on focus, its tag and author are not.
+    const row = state.rows.get(Number(next.dataset.annotationId));
+    const status = document.getElementById("highlight-status");
+    if (row && status) {
+      status.textContent = `${tagLabel(row.tag)} by ${row.author}, highlight ${at + 1} of ${marks.length}. Enter opens the discussion.`;
+    }
   }
 
   document.addEventListener("keydown", (event) => {

@@ -91,6 +91,9 @@ def test_highlights_are_one_tab_stop_then_j_k_and_enter_opens_the_thread(
     expect(mark(third)).to_be_focused()
     page.keyboard.press("k")
     expect(mark(second)).to_be_focused()
+    expect(page.locator("#highlight-status")).to_have_text(
+        "Opinion by bob, highlight 2 of 3. Enter opens the discussion."
+    )
     # A roving tabindex: only the current highlight is in the Tab order, not the text too.
     assert page.evaluate("document.querySelectorAll('#article-text [tabindex=\"0\"]').length") == 1
     assert text.get_attribute("tabindex") == "-1"
