@@ -6,6 +6,7 @@ environment; the defaults work on a laptop with no configuration at all.
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -47,7 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "axes",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
@@ -70,6 +71,12 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Turns a sign-in lockout (annotator/lockout.py) into a 429 with a sentence.
+    "axes.middleware.AxesMiddleware",
+    # Outermost of ours last: htmx requests signed out go to sign-in (HX-Redirect), and
+    # pages and API answers are never reused from a cache without asking.
+    "annotator.middleware.HtmxSignInRedirectMiddleware",
+    "annotator.middleware.NoCacheMiddleware",
 ]
 
 ROOT_URLCONF = "annotator.urls"
@@ -175,13 +182,19 @@ SECURE_PROXY_SSL_HEADER = (
 REST_FRAMEWORK = {
     # Token first, so an anonymous API call gets 401 with "WWW-Authenticate: Token".
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "annotator.api.authentication.HashedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "annotator.api.pagination.Pagination",
     "PAGE_SIZE": 100,
     "EXCEPTION_HANDLER": "annotator.api.errors.exception_handler",
+    # JSON nested too deeply for Python's parser is a 400, not a RecursionError.
+    "DEFAULT_PARSER_CLASSES": [
+        "annotator.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"token": os.environ.get("DJANGO_TOKEN_RATE", "20/minute")},
 }
@@ -212,4 +225,47 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    # Lockouts and repeated failures are warnings; every single try is not worth a line.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# Caches: shared by every server process, so the limits below hold across processes and
+# restarts. Redis when REDIS_URL is set; else a table in the database (`make setup`,
+# `make serve` and the tests create it with `manage.py createcachetable`).
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2},
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "claimmark_cache",
+        }
+    }
+
+# Sign-in lockouts (django-axes; annotator/lockout.py), counted in the database.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "annotator.lockout.LockoutHandler"
+AXES_FAILURE_LIMIT = int(os.environ.get("DJANGO_SIGNIN_FAILURES", "10"))
+SIGNIN_ADDRESS_FAILURES_ALLOWED = int(os.environ.get("DJANGO_SIGNIN_ADDRESS_FAILURES", "100"))
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "annotator.lockout.lockout_response"
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+
+# API tokens (annotator.models.ApiToken): days until a new token expires; 0 = never.
+API_TOKEN_TTL_DAYS = int(os.environ.get("DJANGO_TOKEN_TTL_DAYS", "0"))
+
+# How long a client should wait before retrying when the database does not answer.
+UNAVAILABLE_RETRY_AFTER = 5

@@ -25,8 +25,10 @@ def if_match_version(request, obj, *, kind: str = "", what: str = "annotation") 
         raise PreconditionRequired(what)
     if header == "*":
         return None
+    # Strong comparison (RFC 9110, 13.1.1): a weak tag (W/"...") never matches, so it
+    # reads as stale (412) like any tag that names no current version.
     for candidate in header.split(","):
-        match = re.fullmatch(rf'\s*(?:W/)?"{kind}(\d+)-(\d+)"\s*', candidate)
+        match = re.fullmatch(rf'\s*"{kind}(\d+)-(\d+)"\s*', candidate)
         if match and int(match.group(1)) == obj.pk:
             return int(match.group(2))
     # An ETag that names nothing current is stale by definition.
