@@ -8,11 +8,14 @@ while a person behind the same address as a guesser can still sign in. Both appl
 the sign-in page and to POST /api/token/, which answers JSON.
 """
 
+import contextlib
+
 from axes.handlers.database import AxesDatabaseHandler
-from axes.helpers import get_client_username
+from axes.helpers import get_client_ip_address, get_client_username
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.forms.utils import ErrorDict
 from django.http import JsonResponse
@@ -36,6 +39,29 @@ class LockoutHandler(AxesDatabaseHandler):
             return True
         address = getattr(request, "axes_ip_address", None)
         return _address_failures(address) >= settings.SIGNIN_ADDRESS_FAILURES_ALLOWED
+
+
+@contextlib.contextmanager
+def one_try_at_a_time(request, username: str):
+    """Check one password for this (user name, address) pair at a time, across every
+    process: the lockout check, the password check and the count of the failure then
+    happen in turn, so at most SIGNIN_FAILURES_ALLOWED are ever checked, however many
+    tries arrive at once. Other pairs are not held up (a PostgreSQL advisory lock per
+    pair; SQLite serialises writers anyway)."""
+    address = get_client_ip_address(request) or ""
+    with one_at_a_time(f"signin:{username.strip()}:{address}"):
+        yield
+
+
+@contextlib.contextmanager
+def one_at_a_time(key: str):
+    """A transaction that holds, until it ends, a lock that only the same `key` waits
+    for, in every process (PostgreSQL: an advisory lock; SQLite: its one writer)."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [key])
+        yield
 
 
 def lockout_message(request, credentials) -> str:

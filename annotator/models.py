@@ -564,9 +564,7 @@ class ApiToken(models.Model):
 
     @staticmethod
     def fingerprint_of(user) -> str:
-        return salted_hmac(
-            "claimmark.api-token", user.password, algorithm="sha256"
-        ).hexdigest()
+        return salted_hmac("claimmark.api-token", user.password, algorithm="sha256").hexdigest()
 
     def is_valid_for(self, user) -> bool:
         """Not expired, and made under the user's current password."""

@@ -260,6 +260,8 @@ SIGNIN_ADDRESS_FAILURES_ALLOWED = int(os.environ.get("DJANGO_SIGNIN_ADDRESS_FAIL
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Tries refused during a lockout are not counted: the wait stays the 15 minutes it says.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "annotator.lockout.lockout_response"
 AXES_DISABLE_ACCESS_LOG = True
 AXES_VERBOSE = False

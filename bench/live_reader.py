@@ -52,7 +52,7 @@ def seed() -> None:
     django.setup()
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
-        from simple_history.utils import bulk_create_with_history
+    from simple_history.utils import bulk_create_with_history
 
     from annotator.models import Annotation, Comment, Review, Tag
     from annotator.services.tokens import token_create

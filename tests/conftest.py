@@ -3,6 +3,8 @@ import os
 # Playwright's sync API keeps an event loop in the main thread; Django would otherwise
 # refuse database access while creating the test database.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# The tests' own secret key: serving in production mode (annotator/asgi.py) needs one.
+os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key-" + "x" * 40)
 
 import pytest  # noqa: E402
 from django.core.cache import cache  # noqa: E402

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from annotator import lockout
 from annotator.api import serializers
 from annotator.api.errors import errors
 from annotator.api.http import ContentLengthLimit
@@ -17,12 +18,14 @@ from annotator.services import tokens
 
 class TokenThrottle(ScopedRateThrottle):
     """Tries per address at POST /api/token/, counted in the shared cache (Redis or the
-    database: settings.CACHES), so every server process counts the same tries."""
+    database: settings.CACHES), so every server process counts the same tries. DRF reads
+    and writes the count in two steps; one at a time per address, so none is lost."""
 
     def allow_request(self, request, view):
         if request.method != "POST":
             return True
-        return super().allow_request(request, view)
+        with lockout.one_at_a_time(f"token-throttle:{self.get_ident(request)}"):
+            return super().allow_request(request, view)
 
 
 class TokenView(ContentLengthLimit, APIView):
@@ -34,13 +37,17 @@ class TokenView(ContentLengthLimit, APIView):
     throttle_classes = [TokenThrottle]
     throttle_scope = "token"
 
+    def _is_sign_in(self) -> bool:
+        request = getattr(self, "request", None)  # None while the schema is generated
+        return request is not None and request.method == "POST"
+
     def get_permissions(self):
-        if self.request.method == "POST":
+        if self._is_sign_in():
             return [permissions.AllowAny()]
         return super().get_permissions()
 
     def get_authenticators(self):
-        if self.request.method == "POST":
+        if self._is_sign_in():
             return []
         return super().get_authenticators()
 
@@ -58,7 +65,9 @@ class TokenView(ContentLengthLimit, APIView):
         data.is_valid(raise_exception=True)
         expires_in_days = data.validated_data.pop("expires_in_days", None)
         # The Django request, so that django-axes counts the failure and the lockout.
-        user = authenticate(request=request._request, **data.validated_data)
+        credentials = data.validated_data
+        with lockout.one_try_at_a_time(request._request, credentials["username"]):
+            user = authenticate(request=request._request, **credentials)
         if user is None or not user.is_active:
             raise django_exceptions.ValidationError(
                 "The user name or password is not right.", code="invalid_credentials"
