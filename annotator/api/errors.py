@@ -144,6 +144,7 @@ ERRORS = {
     401: OpenApiResponse(serializers.ErrorSerializer, description="Not signed in."),
     403: OpenApiResponse(serializers.ErrorSerializer, description="Not allowed."),
     404: OpenApiResponse(serializers.ErrorSerializer, description="No such object."),
+    411: OpenApiResponse(serializers.ErrorSerializer, description="Body sent in chunks."),
     413: OpenApiResponse(serializers.ErrorSerializer, description="Body over 1 MiB."),
 }
 

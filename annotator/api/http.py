@@ -4,8 +4,9 @@ and content negotiation for the transfer endpoints."""
 import re
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.http import Http404
-from rest_framework import permissions
+from rest_framework import exceptions, permissions
 from rest_framework.generics import get_object_or_404
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import BaseParser
@@ -49,6 +50,26 @@ class RawBodyParser(BaseParser):
 
     def parse(self, stream, media_type=None, parser_context=None):
         return None
+
+
+class LengthRequired(exceptions.APIException):
+    status_code = 411
+    default_code = "length_required"
+    default_detail = (
+        "Send the file with a Content-Length header: a body sent in chunks (Transfer-Encoding: "
+        "chunked) is not read here. curl --data-binary @file sends one."
+    )
+
+
+def request_body(request) -> bytes:
+    """The whole request body of a file upload, never silently empty: a body sent in
+    chunks (which the servers hand to Django as empty) is a 411, an empty one a 400."""
+    body = request._request.body
+    if body:
+        return body
+    if "chunked" in request.headers.get("Transfer-Encoding", "").lower():
+        raise LengthRequired()
+    raise ValidationError("The request body is empty: send the file as the body.", code="empty")
 
 
 class ContentLengthLimit:

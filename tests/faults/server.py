@@ -58,7 +58,8 @@ def serve(*, workers: int = 4, port: int | None = None, database: str | None = N
     environment = {
         **os.environ,
         "DATABASE_URL": database or database_url(),
-        "DJANGO_SECRET_KEY": "tests-only-secret-key-" + "x" * 40,
+        # The tests' own key, so tokens made here (their fingerprints) hold there too.
+        "DJANGO_SECRET_KEY": settings.SECRET_KEY,
         "DJANGO_DEBUG": "0",
         "DJANGO_SECURE_COOKIES": "0",
         "DJANGO_PLAIN_STATIC": "1",

@@ -80,7 +80,7 @@ def _port_free(port: int) -> bool:
 @pytest.fixture
 def cluster():
     if BIN is None:
-        pytest.fail("PostgreSQL's initdb is needed for the outage test (apt-get install postgresql).")
+        pytest.fail("The outage test needs PostgreSQL's initdb (apt-get install postgresql).")
     one = Cluster()
     one.start()
     try:
