@@ -9,6 +9,7 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 
 from annotator import events, services
 from annotator.models import Annotation, Tag
@@ -249,8 +250,9 @@ def import_records(
     """Write `records` as annotations by `actor`, all or nothing.
 
     Every record is checked first; any bad record raises ValidationError naming it and
-    nothing is written. A record identical to a live annotation by `actor` (same article,
-    span, tag and note) is skipped, so importing the same file twice adds nothing.
+    nothing is written. A record whose words and tag a live annotation (by anyone)
+    already has is skipped (_already_here), so importing a file twice, or an export of
+    this app, adds nothing.
     """
     tag_keys = set(Tag.objects.values_list("key", flat=True))
     articles_by_text: dict[str, Article | None] = {}
@@ -282,11 +284,7 @@ def import_records(
                     carried = revisions.carry_from(article, base, start, end)
                     if carried.anchor != Annotation.Anchor.ORPHANED:
                         start, end = carried.start, carried.end
-                duplicate = Annotation.objects.live().filter(
-                    article=article, author=actor, start=start, end=end,
-                    tag__key=record.tag, note=(record.note or "").strip(),
-                )  # fmt: skip
-                if duplicate.exists():
+                if _already_here(article, start, end, record.tag):
                     result.skipped += 1
                     continue
                 made = services.annotation_create(
@@ -312,6 +310,16 @@ def import_records(
     if on_progress:
         on_progress(len(records), len(records))
     return result
+
+
+def _already_here(article: Article, start: int, end: int, tag: str) -> bool:
+    """Whether a live annotation by anyone already says this: the same words with this
+    tag as its own or as its settled tag (doccano exports the settled one). Importing
+    this app's own export back then creates nothing, and never copies someone else's
+    annotation under the importer's name; a new claim on the same words is the same
+    claim (as the API's 409 already_tagged says), to agree with rather than copy."""
+    same_words = Annotation.objects.live().filter(article=article, start=start, end=end)
+    return same_words.filter(Q(tag__key=tag) | Q(settled_tag__key=tag)).exists()
 
 
 def _earlier_revision(record: ImportRecord) -> None:
