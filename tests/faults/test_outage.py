@@ -94,7 +94,7 @@ def cluster():
 
 
 def _manage(url: str, *args: str, stdin: str | None = None) -> str:
-    env = {**os.environ, "DATABASE_URL": url}
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SECRET_KEY": settings.SECRET_KEY}
     env.pop("DJANGO_SETTINGS_MODULE", None)
     done = subprocess.run(  # noqa: S603
         [str(ROOT / ".venv/bin/python"), "manage.py", *args],
