@@ -29,6 +29,7 @@ serve: install
 	$(PY) manage.py createcachetable
 	$(VENV)/bin/gunicorn annotator.asgi:application -k uvicorn_worker.UvicornWorker \
 	  --workers $${WEB_CONCURRENCY:-2} --timeout $${GUNICORN_TIMEOUT:-30} \
+	  --keep-alive $${GUNICORN_KEEPALIVE:-30} \
 	  --graceful-timeout 10 --no-control-socket --bind $(HOST):$(PORT)
 
 run: setup

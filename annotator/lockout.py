@@ -11,7 +11,7 @@ the sign-in page and to POST /api/token/, which answers JSON.
 import contextlib
 
 from axes.handlers.database import AxesDatabaseHandler
-from axes.helpers import get_client_ip_address, get_client_username
+from axes.helpers import get_client_username
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
@@ -21,6 +21,17 @@ from django.forms.utils import ErrorDict
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
+
+
+def client_address(request) -> str:
+    """AXES_CLIENT_IP_CALLABLE: the address a request came from. Behind a proxy
+    (DJANGO_BEHIND_PROXY) that is the last address the proxy added to X-Forwarded-For,
+    not its own, or every person would share one count."""
+    if settings.BEHIND_PROXY:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded.strip():
+            return forwarded.split(",")[-1].strip()
+    return request.META.get("REMOTE_ADDR", "")
 
 
 def _address_failures(address: str | None) -> int:
@@ -48,7 +59,7 @@ def one_try_at_a_time(request, username: str):
     happen in turn, so at most SIGNIN_FAILURES_ALLOWED are ever checked, however many
     tries arrive at once. Other pairs are not held up (a PostgreSQL advisory lock per
     pair; SQLite serialises writers anyway)."""
-    address = get_client_ip_address(request) or ""
+    address = client_address(request)
     with one_at_a_time(f"signin:{username.strip()}:{address}"):
         yield
 

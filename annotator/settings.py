@@ -179,9 +179,8 @@ SECURE_SSL_REDIRECT = envbool("DJANGO_SSL_REDIRECT")
 SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "0"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if envbool("DJANGO_BEHIND_PROXY") else None
-)
+BEHIND_PROXY = envbool("DJANGO_BEHIND_PROXY")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 
 REST_FRAMEWORK = {
     # Token first, so an anonymous API call gets 401 with "WWW-Authenticate: Token".
@@ -201,6 +200,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"token": os.environ.get("DJANGO_TOKEN_RATE", "20/minute")},
+    # Behind a proxy, throttles count the address the proxy saw (X-Forwarded-For).
+    "NUM_PROXIES": 1 if envbool("DJANGO_BEHIND_PROXY") else None,
 }
 
 # The admin's "revert to this version" would save a historical row directly, around
@@ -267,6 +268,7 @@ AXES_RESET_ON_SUCCESS = True
 # Tries refused during a lockout are not counted: the wait stays the 15 minutes it says.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "annotator.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "annotator.lockout.client_address"
 AXES_DISABLE_ACCESS_LOG = True
 AXES_VERBOSE = False
 

@@ -23,7 +23,11 @@ UNAVAILABLE = (
 
 
 def _is_api(request) -> bool:
-    return request.path.startswith("/api/")
+    """JSON wanted: the API, or a page's script that asked for JSON (Accept)."""
+    if request.path.startswith("/api/"):
+        return True
+    accept = request.headers.get("Accept", "")
+    return "application/json" in accept and "text/html" not in accept
 
 
 def _fragment(request, text: str, status: int):

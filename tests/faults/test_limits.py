@@ -98,3 +98,26 @@ def test_the_api_token_endpoint_shares_the_lockout_and_answers_json(client, tags
     assert locked.status_code == 429
     assert locked.json()["code"] == "locked_out"
     assert "Too many failed sign-ins for this user name" in locked.json()["detail"]
+
+
+def test_behind_a_proxy_each_forwarded_address_counts_apart(client, settings, tags, alice):
+    settings.BEHIND_PROXY = True
+    for n in range(10):
+        client.post(
+            reverse("login"),
+            {"username": "alice", "password": f"g{n}"},
+            HTTP_X_FORWARDED_FOR="203.0.113.7",
+        )
+    locked = client.post(
+        reverse("login"),
+        {"username": "alice", "password": factories.PASSWORD},
+        HTTP_X_FORWARDED_FOR="203.0.113.7",
+    )
+    assert locked.status_code == 429
+    # Someone else behind the same proxy (same REMOTE_ADDR) signs alice in.
+    other = client.post(
+        reverse("login"),
+        {"username": "alice", "password": factories.PASSWORD},
+        HTTP_X_FORWARDED_FOR="198.51.100.2",
+    )
+    assert other.status_code == 302
