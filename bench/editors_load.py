@@ -87,7 +87,8 @@ def serve(workers: int) -> subprocess.Popen:
     server = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "annotator.asgi:application",
          "-k", "uvicorn_worker.UvicornWorker", "--workers", str(workers), "--timeout", "30",
-         "--keep-alive", "30", "--graceful-timeout", "10", "--no-control-socket", "--bind", f"127.0.0.1:{PORT}"],
+         "--keep-alive", "30", "--graceful-timeout", "10", "--no-control-socket",
+         "--bind", f"127.0.0.1:{PORT}"],
         cwd=ROOT, env=env(workers),
     )  # fmt: skip
     deadline = time.monotonic() + 60

@@ -46,4 +46,3 @@ def test_saving_an_annotation_deleted_in_another_tab_says_so_in_place(
     expect(page.locator(f"#ann-{a.pk} .ann-edit")).to_have_count(0)
     expect(page.locator("header.site-header")).to_have_count(1)
     expect(page.locator("#article-text")).to_be_visible()
-    page.screenshot(path="/tmp/wt14/deleted-meanwhile.png")

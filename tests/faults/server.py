@@ -70,8 +70,8 @@ def serve(*, workers: int = 4, port: int | None = None, database: str | None = N
     log = tempfile.TemporaryFile()
     server = subprocess.Popen(  # noqa: S603 - our own server, fixed arguments
         [str(GUNICORN), "annotator.asgi:application", "-k", "uvicorn_worker.UvicornWorker",
-         "--workers", str(workers), "--timeout", "30", "--keep-alive", "30", "--graceful-timeout", "5",
-         "--no-control-socket", "--bind", f"127.0.0.1:{port}"],
+         "--workers", str(workers), "--timeout", "30", "--keep-alive", "30",
+         "--graceful-timeout", "5", "--no-control-socket", "--bind", f"127.0.0.1:{port}"],
         cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=log,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
