@@ -114,6 +114,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
 elif envbool("DJANGO_DB_POOL", "1"):
     from psycopg_pool import ConnectionPool
+
     # PostgreSQL: psycopg's connection pool, so no request pays for a new connection,
     # under the ASGI streams too (where persistent connections are not safe).
     DATABASES["default"]["CONN_MAX_AGE"] = 0
