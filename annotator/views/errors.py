@@ -10,7 +10,7 @@ import sys
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.csrf import requires_csrf_token
@@ -91,6 +91,4 @@ def server_error(request):
 
 
 def _plain(html: str, status: int):
-    from django.http import HttpResponse
-
     return HttpResponse(html, status=status)
