@@ -215,6 +215,9 @@ class Annotation(models.Model):
     # Orphaned only: the article revision whose text start/end and quote refer to (the
     # current text no longer holds them, so they are exempt from the range check).
     anchor_revision = models.PositiveIntegerField(null=True, blank=True)
+    # Provenance of an imported annotation: the user name its file gave as its creator,
+    # when that person is not its author here (only an admin imports in others' names).
+    imported_from = models.CharField(max_length=150, blank=True, default="", editable=False)
 
     objects = AnnotationQuerySet.as_manager()
     history = HistoricalRecords()

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -113,6 +114,7 @@ def annotation_record(annotation: Annotation) -> dict:
         "tag": annotation.tag.key,
         "note": annotation.note,
         "author": annotation.author.username,
+        "imported_from": annotation.imported_from,
         "status": annotation.status,  # annotated by with_status(): no query per row
         "final_tag": final_tag_key(annotation),
         "settled": annotation.is_settled,
@@ -160,6 +162,8 @@ class ImportRecord:
     # The article revision the offsets refer to, when the file names one; an older one
     # is carried across to the current text as a revision carries annotations.
     revision: int | None = None
+    # The user name the file gives as the annotation's creator (W3C `creator`), if any.
+    creator: str = ""
 
 
 @dataclass
@@ -255,6 +259,7 @@ def import_records(
     this app, adds nothing.
     """
     tag_keys = set(Tag.objects.values_list("key", flat=True))
+    people = _people(records, actor)
     articles_by_text: dict[str, Article | None] = {}
     for record in records:
         _earlier_revision(record)
@@ -287,9 +292,12 @@ def import_records(
                 if _already_here(article, start, end, record.tag):
                     result.skipped += 1
                     continue
+                author, imported_from = _authorship(record.creator, actor, people)
                 made = services.annotation_create(
                     article=article,
-                    author=actor,
+                    author=author,
+                    actor=actor,
+                    imported_from=imported_from,
                     start=record.start,
                     end=record.end,
                     tag=record.tag,
@@ -310,6 +318,25 @@ def import_records(
     if on_progress:
         on_progress(len(records), len(records))
     return result
+
+
+def _people(records: list[ImportRecord], actor) -> dict:
+    """The active users named as creators, by user name: only an admin's import can
+    make them authors, so only then are they read (one query)."""
+    if not actor.is_superuser:
+        return {}
+    names = {record.creator for record in records if record.creator}
+    users = get_user_model().objects.filter(username__in=names, is_active=True)
+    return {user.username: user for user in users}
+
+
+def _authorship(creator: str, actor, people: dict):
+    """Who an imported annotation is by: the person the file names when an admin
+    imports and that person has an account here; else the importer, with the named
+    creator kept as provenance (`imported_from`) when it is someone else."""
+    if creator in people:
+        return people[creator], ""
+    return actor, creator if creator and creator != actor.get_username() else ""
 
 
 def _already_here(article: Article, start: int, end: int, tag: str) -> bool:

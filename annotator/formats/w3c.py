@@ -257,10 +257,24 @@ def parse(data: bytes | str) -> list[ImportRecord]:
         records.append(
             ImportRecord(
                 where, start, end, tags[0], note=note, quote=exact, article=article,
-                revision=revision,
+                revision=revision, creator=_creator(item.get("creator"), where),
             )
         )  # fmt: skip
     return records
+
+
+def _creator(creator, where: str) -> str:
+    """The user name of an annotation's creator: a Person's nickname (as exported here)
+    or name, or a plain string; "" when there is none."""
+    if isinstance(creator, list):
+        creator = creator[0] if creator else None
+    if isinstance(creator, dict):
+        creator = creator.get("nickname") or creator.get("name")
+    if creator is None:
+        return ""
+    if not isinstance(creator, str) or len(creator) > 150:
+        raise fail(where, "its creator must be a user name (text of at most 150 characters).")
+    return creator.strip()
 
 
 def _locate(text: str, quote: dict, where: str) -> tuple[int, int]:
