@@ -6,7 +6,7 @@ responses. Also the error responses the OpenAPI schema lists."""
 
 from django.conf import settings
 from django.core import exceptions as django_exceptions
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -137,6 +137,12 @@ def exception_handler(exc, context):
         detail = str(exc.detail) if hasattr(exc, "detail") else str(exc)
         response.data = {"detail": FRIENDLY.get(code, detail), "code": code}
     return response
+
+
+def not_found(request, *args, **kwargs):
+    """Any other path under /api/: a JSON 404, in DEBUG too (where Django's handler404
+    would not run)."""
+    return JsonResponse({"detail": FRIENDLY["not_found"], "code": "not_found"}, status=404)
 
 
 ERRORS = {

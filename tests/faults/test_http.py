@@ -81,6 +81,12 @@ def test_unknown_api_paths_are_json_404s(alice_client, path):
     assert response.json()["code"] == "not_found"
 
 
+def test_unknown_api_paths_are_json_404s_in_debug_too(alice_client, settings):
+    settings.DEBUG = True
+    response = alice_client.get("/api/nothing/here/")
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
+
+
 def test_unknown_api_paths_are_json_404s_signed_out_too(client, db):
     response = client.get("/api/nothing/")
     assert response.status_code == 404 and response.json()["code"] == "not_found"
