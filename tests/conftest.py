@@ -3,11 +3,14 @@ import os
 # Playwright's sync API keeps an event loop in the main thread; Django would otherwise
 # refuse database access while creating the test database.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-# The tests' own secret key: serving in production mode (annotator/asgi.py) needs one.
-os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key-" + "x" * 40)
 
 import pytest  # noqa: E402
+from django.conf import settings as django_settings  # noqa: E402
 from django.core.cache import cache  # noqa: E402
+
+# Serving in production mode (annotator/asgi.py) needs a given secret key: the tests
+# give the one they run with, so app processes they start read their sessions.
+os.environ.setdefault("DJANGO_SECRET_KEY", django_settings.SECRET_KEY)
 
 from tests import factories  # noqa: E402
 
