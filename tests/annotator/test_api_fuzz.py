@@ -31,6 +31,8 @@ def test_fuzzing_every_operation_with_20_examples_finds_no_server_error(
         str(SCHEMATHESIS), "run", str(schema),
         "--url", live_server.url,
         "--header", f"Authorization: Token {token}",
+        # Revoking the token the fuzzer signs with would leave every later case a 401.
+        "--exclude-operation-id", "token_destroy",
         "--checks", "not_a_server_error",
         "--max-examples", "20",
         "--max-time", "30",
