@@ -1,7 +1,10 @@
+import hashlib
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
+from django.utils.crypto import constant_time_compare, salted_hmac
 from simple_history.models import HistoricalRecords
 
 # The curators group and who is in it are defined beside Article (articles never imports
@@ -212,6 +215,9 @@ class Annotation(models.Model):
     # Orphaned only: the article revision whose text start/end and quote refer to (the
     # current text no longer holds them, so they are exempt from the range check).
     anchor_revision = models.PositiveIntegerField(null=True, blank=True)
+    # Provenance of an imported annotation: the user name its file gave as its creator,
+    # when that person is not its author here (only an admin imports in others' names).
+    imported_from = models.CharField(max_length=150, blank=True, default="", editable=False)
 
     objects = AnnotationQuerySet.as_manager()
     history = HistoricalRecords()
@@ -521,3 +527,52 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.kind} for {self.user_id}: {self.text[:40]}"
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def live(self):
+        from django.utils import timezone
+
+        return self.filter(Q(expires__isnull=True) | Q(expires__gt=timezone.now()))
+
+
+class ApiToken(models.Model):
+    """An API token. Only a hash of it is stored (a leaked table holds no usable token),
+    with its first characters to tell tokens apart. It also keeps a fingerprint of its
+    owner's password when it was made, so a password change, by whatever path (the
+    password page, the admin, `changepassword`), revokes every token made before it.
+    Not shared work, so no history: services/tokens.py writes it."""
+
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(max_length=8, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    password_fingerprint = models.CharField(max_length=64, editable=False)
+    created = models.DateTimeField(auto_now_add=True)
+    expires = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    def __str__(self):
+        return f"{self.prefix}… of {self.user_id}"
+
+    @staticmethod
+    def digest_of(key: str) -> str:
+        # Tokens are 256 random bits: a fast hash is enough (no guessing to slow down).
+        return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+    @staticmethod
+    def fingerprint_of(user) -> str:
+        return salted_hmac("claimmark.api-token", user.password, algorithm="sha256").hexdigest()
+
+    def is_valid_for(self, user) -> bool:
+        """Not expired, and made under the user's current password."""
+        from django.utils import timezone
+
+        if self.expires is not None and self.expires <= timezone.now():
+            return False
+        return constant_time_compare(self.password_fingerprint, self.fingerprint_of(user))

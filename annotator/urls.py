@@ -10,12 +10,15 @@ from annotator.views import (
     articles,
     auth,
     discussion,
+    errors,
+    health,
     history,
     live,
     people,
     reader,
     review,
     revisions,
+    tokens,
 )
 
 article_urls = [
@@ -85,4 +88,13 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("annotator.api.urls")),
     path("stream/", include((stream_urls, "stream"))),
+    path("healthz", health.healthz, name="healthz"),
+    path("account/tokens/", tokens.token_list, name="token_list"),
 ]
+
+# Errors in the shape of the request: JSON under /api/, a fragment for htmx, else a page;
+# a database that does not answer is a 503 (annotator/views/errors.py).
+handler400 = errors.bad_request
+handler403 = errors.permission_denied
+handler404 = errors.page_not_found
+handler500 = errors.server_error

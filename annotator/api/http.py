@@ -4,8 +4,9 @@ and content negotiation for the transfer endpoints."""
 import re
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.http import Http404
-from rest_framework import permissions
+from rest_framework import exceptions, permissions
 from rest_framework.generics import get_object_or_404
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import BaseParser
@@ -25,8 +26,10 @@ def if_match_version(request, obj, *, kind: str = "", what: str = "annotation") 
         raise PreconditionRequired(what)
     if header == "*":
         return None
+    # Strong comparison (RFC 9110, 13.1.1): a weak tag (W/"...") never matches, so it
+    # reads as stale (412) like any tag that names no current version.
     for candidate in header.split(","):
-        match = re.fullmatch(rf'\s*(?:W/)?"{kind}(\d+)-(\d+)"\s*', candidate)
+        match = re.fullmatch(rf'\s*"{kind}(\d+)-(\d+)"\s*', candidate)
         if match and int(match.group(1)) == obj.pk:
             return int(match.group(2))
     # An ETag that names nothing current is stale by definition.
@@ -47,6 +50,26 @@ class RawBodyParser(BaseParser):
 
     def parse(self, stream, media_type=None, parser_context=None):
         return None
+
+
+class LengthRequired(exceptions.APIException):
+    status_code = 411
+    default_code = "length_required"
+    default_detail = (
+        "Send the file with a Content-Length header: a body sent in chunks (Transfer-Encoding: "
+        "chunked) is not read here. curl --data-binary @file sends one."
+    )
+
+
+def request_body(request) -> bytes:
+    """The whole request body of a file upload, never silently empty: a body sent in
+    chunks (which the servers hand to Django as empty) is a 411, an empty one a 400."""
+    body = request._request.body
+    if body:
+        return body
+    if "chunked" in request.headers.get("Transfer-Encoding", "").lower():
+        raise LengthRequired()
+    raise ValidationError("The request body is empty: send the file as the body.", code="empty")
 
 
 class ContentLengthLimit:

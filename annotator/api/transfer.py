@@ -10,7 +10,12 @@ from rest_framework.views import APIView
 from annotator import formats
 from annotator.api import serializers
 from annotator.api.errors import errors
-from annotator.api.http import ContentLengthLimit, JsonOnlyNegotiation, RawBodyParser
+from annotator.api.http import (
+    ContentLengthLimit,
+    JsonOnlyNegotiation,
+    RawBodyParser,
+    request_body,
+)
 from annotator.selectors.filters import ExportFilter
 
 
@@ -74,10 +79,10 @@ class ImportView(ContentLengthLimit, APIView):
             "application/ld+json": OpenApiTypes.OBJECT,
             "application/x-ndjson": OpenApiTypes.STR,
         },
-        responses={201: serializers.ImportResultSerializer, **errors(400, 401, 413)},
+        responses={201: serializers.ImportResultSerializer, **errors(400, 401, 411, 413)},
     )
     def post(self, request):
-        records = formats.parse(request.query_params.get("format", ""), request._request.body)
+        records = formats.parse(request.query_params.get("format", ""), request_body(request))
         result = formats.import_records(records, actor=request.user)
         return Response(
             serializers.ImportResultSerializer(result).data, status=status.HTTP_201_CREATED

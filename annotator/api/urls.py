@@ -1,7 +1,7 @@
 """URLs under /api/. Included from annotator/urls.py."""
 
 from django.contrib.auth.decorators import login_not_required, login_required
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
@@ -12,6 +12,7 @@ from annotator.api import (
     articles,
     auth,
     discussion,
+    errors,
     transfer,
 )
 
@@ -76,4 +77,7 @@ urlpatterns = [
         ),
         name="docs",
     ),
+    # Last: anything else under /api/ ending in "/" is a JSON 404 (without the slash,
+    # APPEND_SLASH redirects here first).
+    re_path(r"^.*/$", login_not_required(errors.not_found)),
 ]

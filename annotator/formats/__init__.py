@@ -64,7 +64,20 @@ def export_stream(
 def parse(fmt: str, data: bytes | str):
     """The records of an import file in format `fmt` (w3c or doccano)."""
     check_format(fmt, IMPORT_FORMATS, "an import format")
-    return IMPORTERS[fmt].parse(data)
+    try:
+        records = IMPORTERS[fmt].parse(data)
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError, RecursionError):
+        # A shape no check above foresaw: still the file's fault, said as such.
+        raise ValidationError(
+            f"The file is not in the shape of a {fmt} export, so it cannot be read. "
+            "Nothing was imported.",
+            code="import_invalid",
+        ) from None
+    if not records:
+        raise ValidationError(
+            "The file holds no annotations, so there is nothing to import.", code="import_empty"
+        )
+    return records
 
 
 def _buffered(parts: Iterable[str], on_progress, size: int = 64 * 1024) -> Iterator[str]:

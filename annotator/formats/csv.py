@@ -12,6 +12,7 @@ COLUMNS = [
     "id", "article", "start", "end", "quote", "prefix", "suffix", "tag", "note",
     "author", "status", "final_tag", "settled", "settled_by", "settled_reason",
     "anchor", "revision", "version", "claim_version", "created", "modified",
+    "imported_from",
 ]  # fmt: skip
 
 

@@ -7,8 +7,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 
 from annotator import events, services
 from annotator.models import Annotation, Tag
@@ -112,6 +114,7 @@ def annotation_record(annotation: Annotation) -> dict:
         "tag": annotation.tag.key,
         "note": annotation.note,
         "author": annotation.author.username,
+        "imported_from": annotation.imported_from,
         "status": annotation.status,  # annotated by with_status(): no query per row
         "final_tag": final_tag_key(annotation),
         "settled": annotation.is_settled,
@@ -159,6 +162,8 @@ class ImportRecord:
     # The article revision the offsets refer to, when the file names one; an older one
     # is carried across to the current text as a revision carries annotations.
     revision: int | None = None
+    # The user name the file gives as the annotation's creator (W3C `creator`), if any.
+    creator: str = ""
 
 
 @dataclass
@@ -249,10 +254,12 @@ def import_records(
     """Write `records` as annotations by `actor`, all or nothing.
 
     Every record is checked first; any bad record raises ValidationError naming it and
-    nothing is written. A record identical to a live annotation by `actor` (same article,
-    span, tag and note) is skipped, so importing the same file twice adds nothing.
+    nothing is written. A record whose words and tag a live annotation (by anyone)
+    already has is skipped (_already_here), so importing a file twice, or an export of
+    this app, adds nothing.
     """
     tag_keys = set(Tag.objects.values_list("key", flat=True))
+    people = _people(records, actor)
     articles_by_text: dict[str, Article | None] = {}
     for record in records:
         _earlier_revision(record)
@@ -282,16 +289,15 @@ def import_records(
                     carried = revisions.carry_from(article, base, start, end)
                     if carried.anchor != Annotation.Anchor.ORPHANED:
                         start, end = carried.start, carried.end
-                duplicate = Annotation.objects.live().filter(
-                    article=article, author=actor, start=start, end=end,
-                    tag__key=record.tag, note=(record.note or "").strip(),
-                )  # fmt: skip
-                if duplicate.exists():
+                if _already_here(article, start, end, record.tag):
                     result.skipped += 1
                     continue
+                author, imported_from = _authorship(record.creator, actor, people)
                 made = services.annotation_create(
                     article=article,
-                    author=actor,
+                    author=author,
+                    actor=actor,
+                    imported_from=imported_from,
                     start=record.start,
                     end=record.end,
                     tag=record.tag,
@@ -312,6 +318,35 @@ def import_records(
     if on_progress:
         on_progress(len(records), len(records))
     return result
+
+
+def _people(records: list[ImportRecord], actor) -> dict:
+    """The active users named as creators, by user name: only an admin's import can
+    make them authors, so only then are they read (one query)."""
+    if not actor.is_superuser:
+        return {}
+    names = {record.creator for record in records if record.creator}
+    users = get_user_model().objects.filter(username__in=names, is_active=True)
+    return {user.username: user for user in users}
+
+
+def _authorship(creator: str, actor, people: dict):
+    """Who an imported annotation is by: the person the file names when an admin
+    imports and that person has an account here; else the importer, with the named
+    creator kept as provenance (`imported_from`) when it is someone else."""
+    if creator in people:
+        return people[creator], ""
+    return actor, creator if creator and creator != actor.get_username() else ""
+
+
+def _already_here(article: Article, start: int, end: int, tag: str) -> bool:
+    """Whether a live annotation by anyone already says this: the same words with this
+    tag as its own or as its settled tag (doccano exports the settled one). Importing
+    this app's own export back then creates nothing, and never copies someone else's
+    annotation under the importer's name; a new claim on the same words is the same
+    claim (as the API's 409 already_tagged says), to agree with rather than copy."""
+    same_words = Annotation.objects.live().filter(article=article, start=start, end=end)
+    return same_words.filter(Q(tag__key=tag) | Q(settled_tag__key=tag)).exists()
 
 
 def _earlier_revision(record: ImportRecord) -> None:

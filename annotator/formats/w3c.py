@@ -142,8 +142,9 @@ def _article_from_source(source, where: str, articles: dict[str, Article]) -> Ar
         source = source.get("id") or source.get("source")
     if not isinstance(source, str) or not source:
         raise fail(where, "the target has no source (the article's URL).")
-    match = re.search(r"/articles/([-\w]+)/?$", urlsplit(source).path)
-    slug = match.group(1) if match else urlsplit(source).path.rstrip("/").rsplit("/", 1)[-1]
+    path = _url(source, where).path
+    match = re.search(r"/articles/([-\w]+)/?$", path)
+    slug = match.group(1) if match else path.rstrip("/").rsplit("/", 1)[-1]
     if slug not in articles:
         articles[slug] = Article.objects.filter(slug=slug).first()
     if articles[slug] is None:
@@ -163,7 +164,7 @@ def _revision_from(target: dict, where: str) -> int | None:
     if isinstance(source, str):
         candidates.append(source)
     for url in candidates:
-        values = parse_qs(urlsplit(url).query).get("revision")
+        values = parse_qs(_url(url, where).query).get("revision")
         if values:
             if not values[0].isdigit() or int(values[0]) < 1:
                 raise fail(
@@ -171,6 +172,20 @@ def _revision_from(target: dict, where: str) -> int | None:
                 )
             return int(values[0])
     return None
+
+
+def _url(value: str, where: str):
+    try:
+        return urlsplit(value)
+    except ValueError:
+        raise fail(where, f"the target source {value!r} is not a URL.") from None
+
+
+def _page_items(page) -> list:
+    items = page.get("items") or []
+    if not isinstance(items, list):
+        raise fail("document", "an AnnotationPage's items must be a list of annotations.")
+    return items
 
 
 def _items(document) -> Iterator[dict]:
@@ -184,10 +199,13 @@ def _items(document) -> Iterator[dict]:
         yield document
     elif kind == "AnnotationPage":
         while isinstance(document, dict):
-            yield from document.get("items") or []
+            yield from _page_items(document)
             document = document.get("next")
     elif kind == "AnnotationCollection":
-        yield from _items(document.get("first") or {"type": "AnnotationPage", "items": []})
+        first = document.get("first") or {"type": "AnnotationPage", "items": []}
+        if not isinstance(first, dict) or first.get("type") != "AnnotationPage":
+            raise fail("document", "a collection's first must be an AnnotationPage.")
+        yield from _items(first)
     else:
         raise fail("document", f"expected an AnnotationCollection, not type {kind!r}.")
 
@@ -220,9 +238,13 @@ def parse(data: bytes | str) -> list[ImportRecord]:
         revision = _revision_from(target, where)
         selectors = target.get("selector") or []
         selectors = selectors if isinstance(selectors, list) else [selectors]
-        by_type = {s.get("type"): s for s in selectors if isinstance(s, dict)}
+        selectors = [s for s in selectors if isinstance(s, dict)]
+        by_type = {s["type"]: s for s in selectors if isinstance(s.get("type"), str)}
         position, quote = by_type.get("TextPositionSelector"), by_type.get("TextQuoteSelector")
         exact = quote.get("exact") if quote else None
+        for name in ("exact", "prefix", "suffix"):
+            if quote and quote.get(name) is not None and not isinstance(quote.get(name), str):
+                raise fail(where, f"the TextQuoteSelector's {name} must be text.")
         if position:
             start = whole_number(position.get("start"), "start", where)
             end = whole_number(position.get("end"), "end", where)
@@ -235,10 +257,24 @@ def parse(data: bytes | str) -> list[ImportRecord]:
         records.append(
             ImportRecord(
                 where, start, end, tags[0], note=note, quote=exact, article=article,
-                revision=revision,
+                revision=revision, creator=_creator(item.get("creator"), where),
             )
         )  # fmt: skip
     return records
+
+
+def _creator(creator, where: str) -> str:
+    """The user name of an annotation's creator: a Person's nickname (as exported here)
+    or name, or a plain string; "" when there is none."""
+    if isinstance(creator, list):
+        creator = creator[0] if creator else None
+    if isinstance(creator, dict):
+        creator = creator.get("nickname") or creator.get("name")
+    if creator is None:
+        return ""
+    if not isinstance(creator, str) or len(creator) > 150:
+        raise fail(where, "its creator must be a user name (text of at most 150 characters).")
+    return creator.strip()
 
 
 def _locate(text: str, quote: dict, where: str) -> tuple[int, int]:

@@ -122,8 +122,14 @@ def annotation_create(
     allow_copy: bool = False,
     revision=None,
     revision_text: str | None = None,
+    imported_from: str = "",
+    actor=None,
 ) -> Annotation:
     """Tag the span [start, end) of `article` (code points) with the tag whose key is `tag`.
+
+    Imports: `imported_from` keeps the creator a file named (provenance) when the
+    importer is the author; `actor`, an admin importing in `author`'s name, is who the
+    revision records (default: the author).
 
     Preconditions: `author` is a signed-in user. Raises ValidationError for offsets out
     of range, an empty or blank span, a quote that does not match, an unknown tag or a
@@ -198,8 +204,9 @@ def annotation_create(
         idempotency_key=idempotency_key or None,
         **fields,
     )
-    _save(annotation, author)
-    annotation.event = events.annotation_changed("annotation.created", annotation, author)
+    annotation.imported_from = imported_from
+    _save(annotation, actor or author)
+    annotation.event = events.annotation_changed("annotation.created", annotation, actor or author)
     return annotation
 
 
