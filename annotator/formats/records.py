@@ -283,9 +283,12 @@ def import_records(
                     if carried.anchor != Annotation.Anchor.ORPHANED:
                         start, end = carried.start, carried.end
                 duplicate = Annotation.objects.live().filter(
-                    article=article, author=actor, start=start, end=end,
-                    tag__key=record.tag, note=(record.note or "").strip(),
+                    article=article, author=actor, start=start, end=end, tag__key=record.tag,
                 )  # fmt: skip
+                if (record.note or "").strip():
+                    # A record without a note (a doccano file from elsewhere) matches
+                    # the same tag with any note rather than add a note-less copy.
+                    duplicate = duplicate.filter(note=record.note.strip())
                 if duplicate.exists():
                     result.skipped += 1
                     continue
