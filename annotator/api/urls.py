@@ -51,6 +51,11 @@ api_urls = [
     ),
     path("export/", transfer.ExportView.as_view(), name="export"),
     path("import/", transfer.ImportView.as_view(), name="import"),
+    path(
+        "export/labelstudio-config/",
+        transfer.LabelStudioConfigView.as_view(),
+        name="labelstudio_config",
+    ),
     path("schema/", SpectacularJSONAPIView.as_view(), name="schema"),
     *router.urls,
 ]
