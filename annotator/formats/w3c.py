@@ -177,6 +177,11 @@ def _items(document) -> Iterator[dict]:
         raise fail("document", f"expected an AnnotationCollection, not type {kind!r}.")
 
 
+def annotation_items(document) -> Iterator[dict]:
+    """The annotations of a W3C document: a collection, a page, a list or one annotation."""
+    return _items(document)
+
+
 def parse(data: bytes | str) -> list[ImportRecord]:
     """Records from a W3C Web Annotation document; the article comes from target.source."""
     document = load_json(decode(data), "document")
