@@ -160,9 +160,11 @@ def test_a_file_over_the_limit_is_refused_before_it_is_read(alice_client, articl
 
 
 def test_one_person_cannot_import_anothers_file(alice_client, client, article, bob):
-    digest = _preview(alice_client, "x.jsonl", _doccano(article, [[0, 14, "fact"]])).context[
-        "upload"
-    ].digest
+    digest = (
+        _preview(alice_client, "x.jsonl", _doccano(article, [[0, 14, "fact"]]))
+        .context["upload"]
+        .digest
+    )
     client.force_login(bob)
     response = client.post("/import/", {"action": "import", "upload": digest})
     assert response.status_code == 400 and not Annotation.objects.exists()
