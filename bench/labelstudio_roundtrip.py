@@ -9,8 +9,8 @@ What it does, in a scratch directory (kept, so a second run skips the install):
    annotations (setup_demo), then `export_annotations --format labelstudio` and the
    labeling config (annotator.formats.labelstudio.labeling_config).
 2. `pip install label-studio` into DIR/venv (Python 3.12 or 3.13), `label-studio init`
-   with a user and an API token, legacy tokens switched on for its organisation (1.23
-   turned them off by default), and `label-studio start` on --port.
+   with a user and an API token (legacy tokens switched on: 1.23 turns them off by
+   default), and `label-studio start` on --port.
 3. Through Label Studio's REST API: create a project with our config, import our file
    (POST /api/projects/<id>/import), read the tasks back (GET /api/projects/<id>/export),
    and compare every region with what we exported.
@@ -104,25 +104,16 @@ def start_label_studio(binary: Path, workdir: Path, port: int) -> subprocess.Pop
     data = workdir / "ls-data"
     shutil.rmtree(data, ignore_errors=True)
     env = ls_env(workdir)
+    # Label Studio 1.23 accepts only JWT personal tokens unless the organisation turns
+    # legacy tokens on, which init does when asked; "Authorization: Token" keeps this simple.
     subprocess.run(
         [str(binary), "init", "--username", EMAIL, "--password", PASSWORD,
-         "--user-token", TOKEN, "-q", "--no-browser"],
+         "--user-token", TOKEN, "--enable-legacy-api-token", "-q", "--no-browser"],
         env=env, check=True, capture_output=True,
     )  # fmt: skip
-    # Label Studio 1.23 accepts only JWT personal tokens unless an organisation turns
-    # legacy tokens on; a plain "Authorization: Token" keeps this script simple.
-    enable = (
-        "from jwt_auth.models import JWTSettings\n"
-        "from organizations.models import Organization\n"
-        "[JWTSettings.objects.update_or_create(organization=o, "
-        "defaults={'legacy_api_tokens_enabled': True}) for o in Organization.objects.all()]\n"
-    )
-    subprocess.run(
-        [str(binary), "shell"], input=enable, text=True, env=env, check=True, capture_output=True
-    )
     log = open(workdir / "label-studio.log", "w")  # noqa: SIM115 - lives with the server
     server = subprocess.Popen(
-        [str(binary), "start", "--port", str(port), "--host", "127.0.0.1", "--no-browser", "-q"],
+        [str(binary), "start", "--port", str(port), "--host", "127.0.0.1", "--no-browser"],
         env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     for _ in range(240):
