@@ -61,6 +61,7 @@ def export_ours(workdir: Path) -> tuple[list, str]:
     config = manage(
         workdir,
         "shell",
+        "--no-imports",
         "-c",
         "from annotator.formats import labelstudio; print(labelstudio.labeling_config())",
     )
@@ -202,7 +203,7 @@ def main() -> None:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
 
-    manage(workdir, "shell", "-c",
+    manage(workdir, "shell", "--no-imports", "-c",
            "from django.contrib.auth import get_user_model; "
            "get_user_model().objects.get_or_create(username='lsimport')")  # fmt: skip
     print(manage(workdir, "import_annotations", str(workdir / "labelstudio-export.json"),

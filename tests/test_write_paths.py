@@ -49,6 +49,7 @@ READ_ONLY = {
     "annotator:anchor_list",
     "annotator:import_done",
     "api:labelstudio_config",
+    "api:w3c_collection",
 }
 WRITE_PATHS = [
     "articles:article_create",

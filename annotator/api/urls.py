@@ -13,6 +13,7 @@ from annotator.api import (
     auth,
     discussion,
     transfer,
+    w3c,
 )
 
 router = DefaultRouter()
@@ -51,6 +52,7 @@ api_urls = [
     ),
     path("export/", transfer.ExportView.as_view(), name="export"),
     path("import/", transfer.ImportView.as_view(), name="import"),
+    path("w3c/", w3c.W3CCollectionView.as_view(), name="w3c_collection"),
     path(
         "export/labelstudio-config/",
         transfer.LabelStudioConfigView.as_view(),

@@ -345,3 +345,56 @@ def test_an_exported_settled_annotation_imports_back_with_its_own_tag(api, gold,
     before = Annotation.objects.count()
     formats.import_records([record], actor=alice)
     assert Annotation.objects.count() == before  # the same annotation by alice: skipped
+
+
+def test_w3c_pages_over_http_link_each_other_by_iri(api, article, alice, bob):
+    factories.annotate_many(article, alice, 1100)
+    factories.annotate(article, bob, "Officials said", "opinion")
+    collection = api.get("/api/w3c/?page_size=500")
+    assert collection.status_code == 200
+    assert collection["Content-Type"].startswith("application/ld+json")
+    document = collection.json()
+    w3c_model.check_collection(document)
+    assert document["id"] == "http://testserver/api/w3c/?page_size=500"
+    assert document["total"] == 1101
+    assert document["first"] == "http://testserver/api/w3c/?page_size=500&page=1"
+    assert document["last"] == "http://testserver/api/w3c/?page_size=500&page=3"
+
+    url, seen, starts, previous = document["first"], [], [], None
+    while url:
+        with CaptureQueriesContext(connection) as captured:
+            page = api.get(url.removeprefix("http://testserver")).json()
+        w3c_model.check_page(page)
+        assert page["id"] == url and page["partOf"] == document["id"]
+        assert page.get("prev") == previous
+        assert len(captured) <= 8  # the same few queries whichever page
+        starts.append(page["startIndex"])
+        seen += [item["id"] for item in page["items"]]
+        previous, url = url, page.get("next")
+    assert starts == [0, 500, 1000]
+    assert len(seen) == len(set(seen)) == 1101
+
+    only_bob = api.get("/api/w3c/?author=bob&page=1").json()
+    assert only_bob["partOf"] == "http://testserver/api/w3c/?author=bob"
+    assert [item["creator"]["nickname"] for item in only_bob["items"]] == ["bob"]
+    assert "next" not in only_bob and "prev" not in only_bob
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "words"),
+    [
+        ("?page=0", 400, "page must be a whole number"),
+        ("?page=x", 400, "page must be a whole number"),
+        ("?page_size=1001", 400, "page_size must be a whole number from 1 to 1000"),
+        ("?page=2", 404, "not_found"),
+        ("?tag=nope", 400, "tag"),
+    ],
+)
+def test_w3c_pages_refuse_what_they_cannot_serve(api, tags, query, status, words):
+    response = api.get(f"/api/w3c/{query}")
+    assert response.status_code == status
+    assert words in json.dumps(response.json())
+
+
+def test_w3c_pages_need_sign_in(tags):
+    assert APIClient().get("/api/w3c/").status_code in (401, 403)
