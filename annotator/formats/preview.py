@@ -142,8 +142,14 @@ def import_preview(fmt: str, data: bytes, *, actor) -> ImportPreview:
     preview = ImportPreview(fmt, refused=refused)
     tag_keys = set(Tag.objects.values_list("key", flat=True))
     by_text: dict[str, Article | None] = {}
+    named: dict[tuple, Article | None] = {}  # (slug, revision, text): one lookup per line
     for record in parsed:
-        records._earlier_revision(record)
+        if record.article is None and record.revision is not None and record.slug:
+            key = (record.slug, record.revision, record.text)
+            if key not in named:
+                records._earlier_revision(record)
+                named[key] = record.article
+            record.article = named[key]
         if record.article is None and record.text not in by_text:
             same = Article.objects.filter(text=record.text)
             by_text[record.text] = (
