@@ -164,11 +164,37 @@ def regions(tasks: list) -> list[tuple]:
     return sorted(found)
 
 
+def screenshot(port: int, project: int, task: int, path: Path) -> None:
+    """Label Studio's own labeling page of the task, as a person signed in there sees it."""
+    from playwright.sync_api import sync_playwright
+
+    base = f"http://127.0.0.1:{port}"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"),
+            args=["--headless", "--no-sandbox", "--disable-gpu"],
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{base}/user/login/")
+        page.fill("input[name=email]", EMAIL)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_load_state("networkidle")
+        page.goto(f"{base}/projects/{project}/data?task={task}")
+        page.wait_for_timeout(8000)
+        page.screenshot(path=str(path))
+        browser.close()
+    print("Label Studio's labeling page:", path)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     scratch = Path("/tmp/claimmark-labelstudio")  # noqa: S108 - kept for the next run
     parser.add_argument("--workdir", type=Path, default=scratch)
     parser.add_argument("--port", type=int, default=8155)
+    parser.add_argument(
+        "--screenshot", type=Path, help="Also save Label Studio's labeling page of the task."
+    )
     args = parser.parse_args()
     workdir = args.workdir.resolve()
     workdir.mkdir(parents=True, exist_ok=True)
@@ -199,6 +225,8 @@ def main() -> None:
             print("DIFFERENT regions after Label Studio:", sorted(set(exported) ^ set(seen))[:10])
             sys.exit(1)
         print("Every region came back from Label Studio unchanged (span, words, tag, note).")
+        if args.screenshot:
+            screenshot(args.port, project["id"], back[0]["id"], args.screenshot)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
