@@ -32,6 +32,7 @@ CONFIG_SUFFIX = ".labelstudio.xml"
 TEXT_NAME = "text"  # the Text tag, and the task data key it shows
 LABELS_NAME = "label"
 NOTE_NAME = "note"
+TITLE_FROM_TEXT = 80  # characters of a task's first line that name a new article
 
 FIELDS = ("pk", "article_id", "author__username", "start", "end", "quote", "tag__key", "note")
 
@@ -137,6 +138,11 @@ def parse(data: bytes | str) -> list[ImportRecord]:
         if not isinstance(text, str):
             raise fail(where, f'"data" needs the article\'s text as "{TEXT_NAME}".')
         title = data.get("title") if isinstance(data.get("title"), str) else ""
+        if not title.strip():
+            # Tasks made in Label Studio carry only the text: name a new article after
+            # its first line rather than refuse it.
+            title = next((line.strip() for line in text.splitlines() if line.strip()), "")
+            title = title[:TITLE_FROM_TEXT] + ("…" if len(title) > TITLE_FROM_TEXT else "")
         slug = data.get("slug") if isinstance(data.get("slug"), str) else ""
         revision = data.get("revision")
         if revision is not None and (

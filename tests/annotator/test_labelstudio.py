@@ -218,3 +218,25 @@ def test_jsonl_round_trip_gives_the_same_annotations(api, article, seeded):
 def test_bad_jsonl_lines_are_refused(api, article, line, reason):
     response = api.post("/api/import/?format=jsonl", line, content_type="application/x-ndjson")
     assert response.status_code == 400 and reason in response.json()["detail"]
+
+
+def test_offsets_are_code_points_so_emoji_do_not_shift_the_words(api, tags, alice):
+    text = "Fans 😀😀 cheered. Officials said the bridge opened in 2019."
+    article = factories.make_article(created_by=alice, title="Emoji", text=text)
+    made = factories.annotate(article, alice, "Officials said", "fact")
+    region = _export(api)[0]["annotations"][0]["result"][0]["value"]
+    assert (region["start"], region["end"]) == (made.start, made.end) == (17, 31)  # not 19
+    assert text[region["start"] : region["end"]] == region["text"] == "Officials said"
+
+
+def test_a_task_made_in_label_studio_without_a_title_names_its_new_article(api, tags):
+    task = {
+        "data": {"text": "Rain will probably come tomorrow, officials said.\n\nMore."},
+        "annotations": [{"result": [{"id": "r1", "type": "labels", "from_name": "label",
+            "to_name": "text", "value": {"start": 0, "end": 32, "labels": ["speculation"]}}]}],
+    }  # fmt: skip
+    response = api.post(
+        "/api/import/?format=labelstudio", json.dumps([task]), content_type="application/json"
+    )
+    assert response.json() == {"created": 1, "skipped": 0, "articles_created": 1}
+    assert Article.objects.get().title == "Rain will probably come tomorrow, officials said."
