@@ -100,7 +100,7 @@ def export(queryset, base_url: str, *, export_id: str) -> Iterator[str]:
     }
     page = {"id": page_id, "type": "AnnotationPage", "partOf": export_id, "startIndex": 0}
     if total:
-        head |= {"last": page_id}  # The model wants `first` whenever there are items.
+        head |= {"last": page_id}  # the IRI of the last page, here the only one
     yield json.dumps(head, ensure_ascii=False)[:-1] + ', "first": '
     yield json.dumps(page)[:-1] + ', "items": ['
     sources: dict[int, str] = {}

@@ -36,7 +36,7 @@ def import_page(request: HtmxHttpRequest):
         return render(request, "annotator/import_page.html", _context(form), status=400)
     upload = form.cleaned_data["file"]
     try:
-        services.import_file_check_size(upload.size)  # before reading it
+        services.import_file_check_size(upload.size)  # before reading it into memory
         data = upload.read()
         fmt = form.cleaned_data["format"] or previews.detect(upload.name, data)
         plan = previews.import_preview(fmt, data, actor=request.user)
