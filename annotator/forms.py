@@ -77,3 +77,23 @@ class AnchorForm(forms.Form):
                 "Choose a suggestion, select the words in the text, or type them."
             )
         return cleaned
+
+
+IMPORT_FORMAT_CHOICES = [
+    ("", "Recognise it from the file"),
+    ("w3c", "W3C Web Annotation (JSON-LD)"),
+    ("doccano", "doccano (JSONL)"),
+    ("labelstudio", "Label Studio tasks (JSON)"),
+    ("jsonl", "Claimmark JSON Lines"),
+]
+
+
+class ImportFileForm(forms.Form):
+    """The import page: a file and, when it cannot be recognised, its format."""
+
+    file = forms.FileField(
+        label="File",
+        help_text="A W3C Web Annotation file, doccano JSONL, Label Studio JSON or "
+        "Claimmark JSON Lines. Nothing is written until you confirm the preview.",
+    )
+    format = forms.ChoiceField(choices=IMPORT_FORMAT_CHOICES, required=False)

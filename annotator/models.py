@@ -576,3 +576,22 @@ class ApiToken(models.Model):
         if self.expires is not None and self.expires <= timezone.now():
             return False
         return constant_time_compare(self.password_fingerprint, self.fingerprint_of(user))
+IMPORT_FILE_MAX_BYTES = 10 * 1024 * 1024
+
+
+class ImportUpload(models.Model):
+    """A file chosen on the import page, held between its preview and the import: one
+    per person (a new preview replaces it), removed by the import. A holding area, not
+    shared work, so it keeps no history."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    format = models.CharField(max_length=32)
+    name = models.CharField(max_length=255)
+    data = models.BinaryField()
+    digest = models.CharField(max_length=64)
+    created = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"{self.name} ({self.format}) for {self.user_id}"

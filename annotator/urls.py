@@ -19,6 +19,7 @@ from annotator.views import (
     review,
     revisions,
     tokens,
+    transfer,
 )
 
 article_urls = [
@@ -71,6 +72,8 @@ page_urls = [
     path("mentions/", people.mention_list, name="mention_list"),
     path("mentions/read/", people.mentions_mark_read, name="mentions_mark_read"),
     path("people/<str:username>/", people.person_detail, name="person_detail"),
+    path("import/", transfer.import_page, name="import_page"),
+    path("import/done/", transfer.import_done, name="import_done"),
 ]
 
 # Under annotator.asgi.STREAM_PREFIX: production serves these on the ASGI handler.

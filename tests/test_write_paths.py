@@ -47,6 +47,9 @@ READ_ONLY = {
     "annotator:article_presence",  # typing and leaving: not content, nothing stored
     "api:article-revisions",
     "annotator:anchor_list",
+    "annotator:import_done",
+    "api:labelstudio_config",
+    "api:w3c_collection",
 }
 WRITE_PATHS = [
     "articles:article_create",
@@ -78,6 +81,7 @@ WRITE_PATHS = [
     "annotator:annotation_reopen",
     "api:annotation_settle",
     "api:annotation_settle (DELETE)",
+    "annotator:import_page",
 ]
 
 
@@ -279,6 +283,7 @@ def _pages(client, w, alice, bob, admin_user):
             _api(bob).delete(f"/api/annotations/{mine.pk}/settle/"),
             bob,
         )[1:],
+        "annotator:import_page": lambda: _import_page(client, a, bob),
     }
 
 
@@ -294,6 +299,17 @@ def _edit_page(client, article, user):
         f"/articles/{article.slug}/edit/", {**data, "action": "save", "previewed": fingerprint}
     )
     return saved, user
+
+
+def _import_page(client, article, user):
+    """Preview a file on the import page, then import what was previewed."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    line = json.dumps({"text": article.text, "label": [[0, 9, "fact"]]}).encode()
+    file = SimpleUploadedFile("x.doccano.jsonl", line)
+    preview = _as(client, user).post("/import/", {"file": file, "action": "preview"})
+    digest = preview.context["upload"].digest
+    return client.post("/import/", {"action": "import", "upload": digest}), user
 
 
 def _settled(annotation, curator):

@@ -1,6 +1,6 @@
 """Export and import of annotations over the API, in the formats of annotator.formats."""
 
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -78,6 +78,7 @@ class ImportView(ContentLengthLimit, APIView):
         request={
             "application/ld+json": OpenApiTypes.OBJECT,
             "application/x-ndjson": OpenApiTypes.STR,
+            "application/json": OpenApiTypes.OBJECT,
         },
         responses={201: serializers.ImportResultSerializer, **errors(400, 401, 411, 413)},
     )
@@ -87,3 +88,18 @@ class ImportView(ContentLengthLimit, APIView):
         return Response(
             serializers.ImportResultSerializer(result).data, status=status.HTTP_201_CREATED
         )
+
+
+class LabelStudioConfigView(APIView):
+    """The Label Studio labeling configuration that `?format=labelstudio` exports match:
+    paste it into a project's Labeling Interface (Code) before importing the tasks."""
+
+    @extend_schema(responses={(200, "application/xml"): OpenApiTypes.STR, **errors(401)})
+    def get(self, request):
+        labelstudio = formats.EXPORTERS["labelstudio"]
+        response = HttpResponse(
+            labelstudio.labeling_config(), content_type=labelstudio.CONFIG_CONTENT_TYPE
+        )
+        name = f"claimmark{labelstudio.CONFIG_SUFFIX}"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response

@@ -14,6 +14,7 @@ from annotator.api import (
     discussion,
     errors,
     transfer,
+    w3c,
 )
 
 router = DefaultRouter()
@@ -52,6 +53,12 @@ api_urls = [
     ),
     path("export/", transfer.ExportView.as_view(), name="export"),
     path("import/", transfer.ImportView.as_view(), name="import"),
+    path("w3c/", w3c.W3CCollectionView.as_view(), name="w3c_collection"),
+    path(
+        "export/labelstudio-config/",
+        transfer.LabelStudioConfigView.as_view(),
+        name="labelstudio_config",
+    ),
     path("schema/", SpectacularJSONAPIView.as_view(), name="schema"),
     *router.urls,
 ]

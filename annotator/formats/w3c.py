@@ -1,9 +1,10 @@
-"""W3C Web Annotation (JSON-LD): an AnnotationCollection of AnnotationPages; each
-annotation's target has a TextQuoteSelector and a TextPositionSelector, the tag is a
-TextualBody with purpose "tagging" and the note one with purpose "commenting"."""
+"""W3C Web Annotation (JSON-LD): a downloaded file is one AnnotationCollection whose
+single embedded AnnotationPage holds every annotation (the model wants `next` and `prev`
+to be IRIs, so pages cannot nest inside one file); each annotation's target has a
+TextQuoteSelector and a TextPositionSelector, the tag is a TextualBody with purpose
+"tagging" and the note one with purpose "commenting"."""
 
 import json
-import math
 import re
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
@@ -25,9 +26,6 @@ from articles.models import Article
 CONTENT_TYPE = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
 SUFFIX = ".jsonld"
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
-# Depth of nested AnnotationPages stays at or below this, whatever the total.
-MAX_PAGES = 100
-MIN_PAGE_SIZE = 1000
 
 
 def w3c_annotation(annotation: Annotation, *, source: str, base_url: str, dates=None) -> dict:
@@ -90,10 +88,9 @@ def _state(annotation: Annotation, source: str, dates: RevisionDates) -> dict:
 
 
 def export(queryset, base_url: str, *, export_id: str) -> Iterator[str]:
-    # Pages are nested ("next" holds the following page) so the whole collection is one
-    # JSON-LD document that can be written as it is read.
+    # One page, written as it is read: the items array streams, so memory stays flat.
     total = queryset.count()
-    page_size = max(MIN_PAGE_SIZE, math.ceil(total / MAX_PAGES))
+    page_id = f"{export_id}#page-1"
     head = {
         "@context": ANNO_CONTEXT,
         "id": export_id,
@@ -101,37 +98,25 @@ def export(queryset, base_url: str, *, export_id: str) -> Iterator[str]:
         "label": "Claimmark annotations",
         "total": total,
     }
+    page = {"id": page_id, "type": "AnnotationPage", "partOf": export_id, "startIndex": 0}
+    if total:
+        head |= {"last": page_id}  # the IRI of the last page, here the only one
     yield json.dumps(head, ensure_ascii=False)[:-1] + ', "first": '
+    yield json.dumps(page)[:-1] + ', "items": ['
     sources: dict[int, str] = {}
     dates = RevisionDates()
-    pages = 0
-    index = 0
-    for annotation in rows(queryset, reviews=False):
-        if index % page_size == 0:
-            if pages:
-                yield '], "next": '
-            page = {
-                "id": f"{export_id}#page-{pages + 1}",
-                "type": "AnnotationPage",
-                "partOf": export_id,
-                "startIndex": index,
-            }
-            yield json.dumps(page)[:-1] + ', "items": ['
-            pages += 1
-        elif index:
+    for index, annotation in enumerate(rows(queryset, reviews=False)):
+        if index:
             yield ", "
         source = sources.get(annotation.article_id)
         if source is None:
             source = f"{base_url}{annotation.article.get_absolute_url()}"
             sources[annotation.article_id] = source
-        item = w3c_annotation(annotation, source=source, base_url=base_url, dates=dates)
-        yield json.dumps(item, ensure_ascii=False)
-        index += 1
-    if not pages:
-        empty = {"id": f"{export_id}#page-1", "type": "AnnotationPage", "partOf": export_id}
-        yield json.dumps(empty | {"startIndex": 0, "items": []}) + "}\n"
-        return
-    yield "]" + "}" * pages + "}\n"
+        yield json.dumps(
+            w3c_annotation(annotation, source=source, base_url=base_url, dates=dates),
+            ensure_ascii=False,
+        )
+    yield "]}}\n"
 
 
 # Import ------------------------------------------------------------------------------------
@@ -208,6 +193,11 @@ def _items(document) -> Iterator[dict]:
         yield from _items(first)
     else:
         raise fail("document", f"expected an AnnotationCollection, not type {kind!r}.")
+
+
+def annotation_items(document) -> Iterator[dict]:
+    """The annotations of a W3C document: a collection, a page, a list or one annotation."""
+    return _items(document)
 
 
 def parse(data: bytes | str) -> list[ImportRecord]:

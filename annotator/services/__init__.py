@@ -29,6 +29,12 @@ from annotator.services.discussion import (
     comment_update,
     mentions_mark_read,
 )
+from annotator.services.imports import (
+    import_file_check_size,
+    import_upload_discard,
+    import_upload_hold,
+    import_upload_take,
+)
 from annotator.services.notifications import notify
 from annotator.services.reviews import PROPOSAL_ADOPTED, review_set
 from annotator.services.revisions import (
@@ -62,6 +68,10 @@ __all__ = [
     "comment_delete",
     "comment_restore",
     "comment_update",
+    "import_file_check_size",
+    "import_upload_discard",
+    "import_upload_hold",
+    "import_upload_take",
     "mentions_mark_read",
     "merge_edit",
     "message_of",

@@ -193,3 +193,37 @@ def test_import_refuses_lone_surrogates(api, article):
     response = api.post("/api/import/?format=doccano", line, content_type="text/plain")
     assert response.status_code == 400
     assert "line 1: it holds a lone surrogate" in response.json()["detail"]
+
+
+def test_doccano_round_trip_keeps_each_labels_note(api, article, alice, bob):
+    _seed(article, alice, bob)
+    before, data = _snapshot(), _export("doccano")
+    _empty_annotations()
+    response = api.post("/api/import/?format=doccano", data, content_type="application/x-ndjson")
+    assert response.json() == {"created": 3, "skipped": 0, "articles_created": 0}
+    assert _snapshot() == before  # notes included ("Hedged 😀")
+
+
+def test_doccano_labels_without_notes_do_not_copy_an_annotation_that_has_one(api, article, alice):
+    # A doccano file that went through doccano without the aligned lists, imported back
+    # by the person who made the annotations: nothing new.
+    factories.annotate(article, alice, "Officials said", "fact", note="Attributed.")
+    line = json.dumps({"text": article.text, "label": [[0, 14, "fact"]]})
+    response = api.post("/api/import/?format=doccano", line, content_type="text/plain")
+    assert response.json() == {"created": 0, "skipped": 1, "articles_created": 0}
+    assert Annotation.objects.live().count() == 1
+
+
+@pytest.mark.parametrize(
+    ("extra", "reason"),
+    [
+        ({"note": ["one", "two"]}, '"note" must be a list with one entry per label (1)'),
+        ({"note": "Attributed."}, '"note" must be a list with one entry per label (1)'),
+        ({"note": [5]}, 'each entry of "note" must be text'),
+    ],
+)
+def test_doccano_notes_that_do_not_line_up_with_labels_are_refused(api, article, extra, reason):
+    line = json.dumps({"text": article.text, "label": [[0, 14, "fact"]]} | extra)
+    response = api.post("/api/import/?format=doccano", line, content_type="text/plain")
+    assert response.status_code == 400
+    assert reason in response.json()["detail"] and not Annotation.objects.exists()

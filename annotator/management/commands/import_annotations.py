@@ -9,7 +9,8 @@ from annotator import formats
 
 class Command(BaseCommand):
     help = (
-        "Import a W3C Web Annotation or doccano JSONL file as annotations by --user. "
+        "Import a W3C Web Annotation, doccano JSONL, Label Studio JSON or Claimmark JSON "
+        "Lines file as annotations by --user. "
         "Every record is checked first; one bad record rejects the whole file."
     )
 
