@@ -244,7 +244,8 @@ class Annotation(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["article", "start"], name="annotation_article_start"),
+            # The API list's keyset pages: an index range from (start, id) in that order.
+            models.Index(fields=["article", "start", "id"], name="annotation_article_keyset"),
             models.Index(fields=["author", "created"], name="annotation_author_created"),
         ]
 
