@@ -13,6 +13,7 @@ from annotator.models import Annotation
 from annotator.services import revisions
 from tests import factories
 
+
 @pytest.fixture
 def api(alice):
     client = APIClient()
