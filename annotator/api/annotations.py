@@ -71,6 +71,20 @@ def annotation_data(row: tuple, slug: str, article_version: int) -> dict:
     }  # fmt: skip
 
 
+def _row(annotation: Annotation) -> tuple:
+    """An annotation instance as ROW (its status read once: annotated, or known)."""
+    settled_tag, settled_by = annotation.settled_tag, annotation.settled_by
+    return (
+        annotation.start, annotation.pk, annotation.end, annotation.quote, annotation.prefix,
+        annotation.suffix, annotation.tag.key, annotation.note, annotation.author.username,
+        annotation.status, annotation.anchor, annotation.anchor_revision, annotation.version,
+        annotation.claim_version, annotation.settled_claim_version,
+        settled_tag.key if settled_tag else None, annotation.settled_reason,
+        settled_by.username if settled_by else None, annotation.settled_at,
+        annotation.created, annotation.modified,
+    )  # fmt: skip
+
+
 def _annotations():
     return (
         Annotation.objects.select_related("article", "author", "tag", "settled_tag", "settled_by")
@@ -153,7 +167,7 @@ class ArticleAnnotationViewSet(ContentLengthLimit, mixins.ListModelMixin, viewse
         replayed = getattr(annotation, "replayed", False)
         if replayed:
             annotation = _annotations().get(pk=annotation.pk)
-        body = serializers.AnnotationSerializer(annotation).data
+        body = annotation_data(_row(annotation), article.slug, article.version)
         location = request.build_absolute_uri(f"/api/annotations/{annotation.pk}/")
         # The response reads the article's version (the revision the offsets refer to).
         headers = {"ETag": annotation.etag, "Location": location}
