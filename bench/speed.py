@@ -24,6 +24,7 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from pathlib import Path
 
 import httpx
@@ -168,7 +169,7 @@ def word_spans(text: str, n: int) -> list[tuple[int, int]]:
 
 def seed_api(server: Server, slug: str, spans, clients: int = 16) -> None:
     def work(part):
-        with client(server) as c:
+        with closing(client(server)) as c:
             for start, end in part:
                 r = c.post(f"/api/articles/{slug}/annotations/",
                            json={"start": start, "end": end, "tag": "fact"})  # fmt: skip
@@ -255,19 +256,19 @@ def run_list(args) -> None:
     try:
         slugs = {}
         for name, server in servers.items():
-            with client(server) as c:
+            with closing(client(server)) as c:
                 slugs[name] = new_article(c, text)
             seed_api(server, slugs[name], spans)
         for round_ in range(args.rounds):
             for name, server in servers.items():
-                with client(server) as c:
+                with closing(client(server)) as c:
                     for _ in range(args.walks):
                         elapsed, seen, requests = walk(c, slugs[name], 1000)
                         assert seen == 2000, seen
                         times[name].append(elapsed * 1000)
             log(f"round {round_ + 1}: ours {statistics.median(times['ours'][-args.walks:]):.1f} "
                 f"ms, floor {statistics.median(times['floor'][-args.walks:]):.1f} ms")  # fmt: skip
-        with client(servers["ours"]) as c:
+        with closing(client(servers["ours"])) as c:
             small = [walk(c, slugs["ours"], 100)[0] * 1000 for _ in range(5)]
     finally:
         for server in servers.values():
@@ -409,7 +410,7 @@ def run_import(args) -> None:
     try:
         data = doccano_file(10, 1000, text)
         api = []
-        with client(server) as c:
+        with closing(client(server)) as c:
             for round_ in range(args.rounds):
                 body = data.replace(b'"Import ', f'"Round {round_} import '.encode()).replace(
                     b"Article ", f"Round {round_} article ".encode()

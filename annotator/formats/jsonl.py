@@ -3,12 +3,13 @@
 import json
 from collections.abc import Iterator
 
-from annotator.formats.records import annotation_record, rows
+from annotator.formats.records import records
 
 CONTENT_TYPE = "application/x-ndjson; charset=utf-8"
 SUFFIX = ".jsonl"
 
 
 def export(queryset, base_url: str) -> Iterator[str]:
-    for annotation in rows(queryset, reviews=True):
-        yield json.dumps(annotation_record(annotation), ensure_ascii=False) + "\n"
+    dumps = json.JSONEncoder(ensure_ascii=False).encode
+    for record in records(queryset):
+        yield dumps(record) + "\n"

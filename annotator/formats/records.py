@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from annotator import events, services
-from annotator.models import Annotation, Tag
+from annotator.models import Annotation, Review, Tag
 from annotator.selectors.filters import ExportFilter, filtered_or_error
 from annotator.services import revisions
 from articles import services as article_services
@@ -138,6 +138,77 @@ def annotation_record(annotation: Annotation) -> dict:
         ],
         "comment_count": annotation.comment_count,
     }
+
+
+# The fields annotation_record() reads, as plain values (no model instance per row).
+RECORD_ROW = (
+    "id", "article__slug", "start", "end", "quote", "prefix", "suffix", "tag__key", "note",
+    "author__username", "review_status", "settled_claim_version", "claim_version",
+    "settled_tag__key", "settled_reason", "settled_by__username", "settled_at", "anchor",
+    "anchor_revision", "article__version", "version", "created", "modified", "comment_count",
+)  # fmt: skip
+REVIEW_ROW = (
+    "annotation_id", "reviewer__username", "verdict", "proposed_tag__key", "comment",
+    "claim_version", "judged_tag__key", "created", "modified",
+)  # fmt: skip
+
+
+def records(queryset) -> Iterator[dict]:
+    """annotation_record() of every annotation of `queryset` (from export_queryset), in
+    its order: read as values CHUNK_SIZE rows at a time, each chunk's reviews in one
+    more query. The same dicts as reading model instances with their prefetched
+    reviews (tests/annotator/test_api_speed.py), at a fraction of the cost."""
+    chunk: list[tuple] = []
+    for row in queryset.values_list(*RECORD_ROW).iterator(chunk_size=CHUNK_SIZE):
+        chunk.append(row)
+        if len(chunk) == CHUNK_SIZE:
+            yield from _chunk_records(chunk)
+            chunk = []
+    if chunk:
+        yield from _chunk_records(chunk)
+
+
+def _chunk_records(chunk: list[tuple]) -> Iterator[dict]:
+    reviews: dict[int, list[tuple]] = {}
+    found = (
+        Review.objects.filter(annotation_id__in=[row[0] for row in chunk])
+        .order_by("created", "id")
+        .values_list(*REVIEW_ROW)
+    )
+    for review in found:
+        reviews.setdefault(review[0], []).append(review)
+    for row in chunk:
+        (pk, slug, start, end, quote, prefix, suffix, tag, note, author, status,
+         settled_version, claim_version, settled_tag, settled_reason, settled_by, settled_at,
+         anchor, anchor_revision, article_version, version, created, modified,
+         comments) = row  # fmt: skip
+        settled = settled_version == claim_version
+        settlement = None
+        if settled_version:
+            settlement = {
+                "tag": settled_tag, "reason": settled_reason, "by": settled_by,
+                "at": iso(settled_at), "claim_version": settled_version, "current": settled,
+            }  # fmt: skip
+        yield {
+            "id": pk, "article": slug, "start": start, "end": end, "quote": quote,
+            "prefix": prefix, "suffix": suffix, "tag": tag, "note": note, "author": author,
+            "status": status,
+            "final_tag": settled_tag if settled else tag if status == Annotation.Status.ACCEPTED else None,
+            "settled": settled, "settlement": settlement, "anchor": anchor,
+            "revision": anchor_revision or article_version, "version": version,
+            "claim_version": claim_version, "created": iso(created), "modified": iso(modified),
+            "reviews": [
+                {
+                    "reviewer": reviewer, "verdict": verdict, "proposed_tag": proposed,
+                    "comment": comment, "claim_version": judged_version,
+                    "judged_tag": judged_tag, "current": judged_version == claim_version,
+                    "created": iso(made), "modified": iso(changed),
+                }
+                for (_, reviewer, verdict, proposed, comment, judged_version, judged_tag, made,
+                     changed) in reviews.get(pk, ())
+            ],  # fmt: skip
+            "comment_count": comments,
+        }  # fmt: skip
 
 
 # Import ------------------------------------------------------------------------------------

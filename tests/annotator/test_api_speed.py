@@ -6,9 +6,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from annotator import services
+from annotator import formats, services
 from annotator.api.annotations import ROW, annotation_data
 from annotator.api.serializers import AnnotationSerializer
+from annotator.formats import records
 from annotator.models import Annotation
 from annotator.services import revisions
 from tests import factories
@@ -190,3 +191,77 @@ def test_a_page_costs_the_same_queries_at_two_sizes_and_on_any_page(api, alice, 
         m, _ = _page_queries(api, article, "?" + first["next"].split("?", 1)[1])
         counts += [n, m]
     assert len(set(counts)) == 1, counts
+
+
+# Export --------------------------------------------------------------------------------
+
+
+def _diverse(article, alice, bob, carol):
+    factories.make_curator(carol)
+    plain = factories.annotate(article, alice, "Officials", note="A record")
+    accepted = factories.annotate(article, alice, "shameful", "opinion")
+    services.review_set(annotation=accepted, reviewer=bob, verdict="agree", comment="Yes")
+    services.review_set(annotation=accepted, reviewer=carol, verdict="agree")
+    settled = factories.annotate(article, alice, "bridge")
+    services.review_set(
+        annotation=settled, reviewer=bob, verdict="disagree", proposed_tag="opinion"
+    )
+    services.annotation_settle(annotation=settled, actor=carol, tag="opinion", reason="Checked.")
+    outdated = factories.annotate(article, alice, "2019")
+    services.review_set(annotation=outdated, reviewer=bob, verdict="agree")
+    services.annotation_update(annotation=outdated, actor=alice, tag="opinion")
+    comment = services.comment_create(annotation=plain, author=bob, body="Source?")
+    services.comment_create(annotation=plain, author=alice, body="The minutes.")
+    services.comment_delete(comment=comment, actor=bob)
+    revisions.article_revise(
+        article=article, actor=alice, text=article.text.replace("2019", "2020")
+    )
+
+
+def test_exported_records_read_exactly_as_the_model_instances_give_them(
+    article, alice, bob, carol
+):
+    _diverse(article, alice, bob, carol)
+    queryset = records.export_queryset({})
+    slow = [records.annotation_record(a) for a in records.rows(queryset, reviews=True)]
+    fast = list(records.records(queryset))
+    assert len(fast) == 4 and fast == slow
+    assert {r["status"] for r in fast} >= {"pending", "accepted", "settled"}
+    assert any(r["reviews"] for r in fast) and any(r["comment_count"] for r in fast)
+    assert any(r["anchor"] == "orphaned" for r in fast)
+
+
+def _export_queries(user, fmt="jsonl"):
+    with CaptureQueriesContext(connection) as queries:
+        chunks = list(
+            formats.export_stream(fmt, records.export_queryset({}), base_url="http://x")
+        )
+    return len(queries), "".join(chunks)
+
+
+def test_an_export_chunk_costs_the_same_queries_at_two_sizes(monkeypatch, alice, bob, tags):
+    monkeypatch.setattr(records, "CHUNK_SIZE", 50)
+    article = factories.make_article(created_by=alice, text=LONG_TEXT)
+    made = [
+        services.annotation_create(
+            article=article, author=alice, start=i * 10, end=i * 10 + 9, tag="fact"
+        )
+        for i in range(100)
+    ]
+    for a in made[::2]:
+        services.review_set(annotation=a, reviewer=bob, verdict="agree")
+    two_chunks, text = _export_queries(alice)
+    assert text.count("\n") == 100
+    more = [
+        services.annotation_create(
+            article=article, author=bob, start=i * 10, end=i * 10 + 9, tag="opinion"
+        )
+        for i in range(100, 200)
+    ]
+    for a in more[::2]:
+        services.review_set(annotation=a, reviewer=alice, verdict="disagree")
+    four_chunks, text = _export_queries(alice)
+    assert text.count("\n") == 200
+    # One query reads the annotations (fetched a chunk at a time), one more per chunk
+    # reads its reviews; nothing per row.
+    assert (two_chunks, four_chunks) == (1 + 2, 1 + 4)
