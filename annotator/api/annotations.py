@@ -33,15 +33,16 @@ ROW = (
 )  # fmt: skip
 
 
-def _when(moment):
-    """A date-time as AnnotationSerializer writes it (DRF: ISO 8601, "Z" for UTC)."""
+def _when(moment, zone=None):
+    """A date-time as AnnotationSerializer writes it (DRF: ISO 8601 in the current time
+    zone, "Z" for UTC). `zone`: the current time zone, when the caller has it."""
     if moment is None:
         return None
-    text = timezone.localtime(moment).isoformat()
+    text = moment.astimezone(zone or timezone.get_current_timezone()).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def annotation_data(row: tuple, slug: str, article_version: int) -> dict:
+def annotation_data(row: tuple, slug: str, article_version: int, zone=None) -> dict:
     """The AnnotationSerializer shape of one annotation read as ROW, without building a
     model instance or a serializer (tests/annotator/test_api_speed.py holds them equal)."""
     (start, pk, end, quote, prefix, suffix, tag, note, author, status, anchor,
@@ -58,7 +59,7 @@ def annotation_data(row: tuple, slug: str, article_version: int) -> dict:
             "tag": settled_tag,
             "reason": settled_reason,
             "by": settled_by,
-            "at": _when(settled_at),
+            "at": _when(settled_at, zone),
             "claim_version": settled_version,
             "current": settled,
         }
@@ -67,7 +68,8 @@ def annotation_data(row: tuple, slug: str, article_version: int) -> dict:
         "prefix": prefix, "suffix": suffix, "tag": tag, "note": note, "author": author,
         "status": status, "anchor": anchor, "revision": anchor_revision or article_version,
         "version": version, "claim_version": claim_version, "final_tag": final,
-        "settlement": settlement, "created": _when(created), "modified": _when(modified),
+        "settlement": settlement, "created": _when(created, zone),
+        "modified": _when(modified, zone),
     }  # fmt: skip
 
 
@@ -124,7 +126,8 @@ class ArticleAnnotationViewSet(ContentLengthLimit, mixins.ListModelMixin, viewse
         page = paginator.paginate_queryset(
             queryset.values_list(*ROW), request, self, version=article.version
         )
-        data = [annotation_data(row, article.slug, article.version) for row in page]
+        zone = timezone.get_current_timezone()
+        data = [annotation_data(row, article.slug, article.version, zone) for row in page]
         return paginator.get_paginated_response(data, page[-1] if page else None)
 
     @extend_schema(

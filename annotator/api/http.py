@@ -52,12 +52,27 @@ class RawBodyParser(BaseParser):
 class ContentLengthLimit:
     """Refuse an announced body over the limit before reading it: 413 JSON."""
 
+    def body_limit(self) -> int | None:
+        return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
     def initial(self, request, *args, **kwargs):
         length = request.META.get("CONTENT_LENGTH") or "0"
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        limit = self.body_limit()
         if limit is not None and length.isdigit() and int(length) > limit:
-            raise PayloadTooLarge()
+            raise PayloadTooLarge(limit)
         super().initial(request, *args, **kwargs)
+
+
+def read_body(request, limit: int) -> bytes:
+    """The request body, read as a stream a mebibyte at a time (not through
+    `request.body`, which stops at DATA_UPLOAD_MAX_MEMORY_SIZE); 413 past `limit`."""
+    parts, size = [], 0
+    while chunk := request._request.read(1024 * 1024):
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(limit)
+        parts.append(chunk)
+    return b"".join(parts)
 
 
 class IsAuthorOrReadOnly(permissions.BasePermission):

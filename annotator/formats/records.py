@@ -18,6 +18,8 @@ from articles import services as article_services
 from articles.models import TEXT_MAX_LENGTH, Article
 
 CHUNK_SIZE = 2000
+# Records written per call of services.annotations_import.
+IMPORT_BATCH = 5000
 
 
 # Export ------------------------------------------------------------------------------------
@@ -183,6 +185,7 @@ def _chunk_records(chunk: list[tuple]) -> Iterator[dict]:
          anchor, anchor_revision, article_version, version, created, modified,
          comments) = row  # fmt: skip
         settled = settled_version == claim_version
+        accepted = status == Annotation.Status.ACCEPTED
         settlement = None
         if settled_version:
             settlement = {
@@ -193,7 +196,7 @@ def _chunk_records(chunk: list[tuple]) -> Iterator[dict]:
             "id": pk, "article": slug, "start": start, "end": end, "quote": quote,
             "prefix": prefix, "suffix": suffix, "tag": tag, "note": note, "author": author,
             "status": status,
-            "final_tag": settled_tag if settled else tag if status == Annotation.Status.ACCEPTED else None,
+            "final_tag": settled_tag if settled else tag if accepted else None,
             "settled": settled, "settlement": settlement, "anchor": anchor,
             "revision": anchor_revision or article_version, "version": version,
             "claim_version": claim_version, "created": iso(created), "modified": iso(modified),
@@ -293,6 +296,10 @@ def _check(record: ImportRecord, tag_keys: set[str], articles_by_text: dict, bas
         text = bases[record.article.pk, record.revision]
     if not isinstance(record.note, str):
         raise fail(record.where, "the note must be text.")
+    try:
+        services.clean_note(record.note)
+    except ValidationError as error:
+        raise fail(record.where, error) from None
     if not isinstance(record.tag, str) or record.tag not in tag_keys:
         known = ", ".join(sorted(tag_keys))
         raise fail(record.where, f"there is no tag called {record.tag!r}. Use one of: {known}.")
@@ -341,47 +348,35 @@ def import_records(
         return result
     # One "article changed" event per touched article, not one per row: readers reload.
     with transaction.atomic(), events.batched(actor=actor, reason="import"):
-        for number, record in enumerate(records, start=1):
+        groups: dict[int, tuple[Article, list[ImportRecord]]] = {}
+        for record in records:
             article = record.article or articles_by_text.get(record.text)
-            try:
-                if article is None:
+            if article is None:
+                try:
                     article = articles_by_text[record.text] = _article_for(record, actor)
-                    result.articles_created += 1
-                base = bases.get((article.pk, record.revision))
-                start, end = record.start, record.end
-                if base is not None and record.revision != article.version:
-                    carried = revisions.carry_from(article, base, start, end)
-                    if carried.anchor != Annotation.Anchor.ORPHANED:
-                        start, end = carried.start, carried.end
-                duplicate = Annotation.objects.live().filter(
-                    article=article, author=actor, start=start, end=end,
-                    tag__key=record.tag, note=(record.note or "").strip(),
-                )  # fmt: skip
-                if duplicate.exists():
-                    result.skipped += 1
-                    continue
-                made = services.annotation_create(
-                    article=article,
-                    author=actor,
-                    start=record.start,
-                    end=record.end,
-                    tag=record.tag,
-                    note=record.note,
-                    quote=record.quote,
-                    allow_copy=True,
-                    revision=record.revision if base is not None else None,
-                    revision_text=base,
+                except ValidationError as error:
+                    raise fail(record.where, error) from None
+                result.articles_created += 1
+            groups.setdefault(article.pk, (article, []))[1].append(record)
+        done = 0
+        for article, group in groups.values():
+            own_bases = {rev: text for (pk, rev), text in bases.items() if pk == article.pk}
+            # A few thousand at a time, so that a progress bar moves on a big article.
+            for at in range(0, len(group), IMPORT_BATCH):
+                part = group[at : at + IMPORT_BATCH]
+                items = [
+                    services.ImportItem(r.start, r.end, r.tag, r.note, r.revision) for r in part
+                ]
+                created, skipped = services.annotations_import(
+                    article=article, author=actor, items=items, bases=own_bases
                 )
-            except ValidationError as error:
-                raise fail(record.where, error) from None
-            if getattr(made, "replayed", False):
-                result.skipped += 1
-                continue
-            result.created += 1
-            if on_progress and number % 500 == 0:
-                on_progress(number, len(records))
-    if on_progress:
-        on_progress(len(records), len(records))
+                result.created += created
+                result.skipped += skipped
+                done += len(part)
+                if on_progress:
+                    on_progress(done, len(records))
+    if on_progress and not records:
+        on_progress(0, 0)
     return result
 
 

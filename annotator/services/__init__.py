@@ -29,6 +29,7 @@ from annotator.services.discussion import (
     comment_update,
     mentions_mark_read,
 )
+from annotator.services.imports import ImportItem, annotations_import
 from annotator.services.notifications import notify
 from annotator.services.reviews import PROPOSAL_ADOPTED, review_set
 from annotator.services.revisions import (
@@ -38,12 +39,13 @@ from annotator.services.revisions import (
     article_revision_preview,
     revision_text,
 )
-from annotator.services.rules import check_span, message_of
+from annotator.services.rules import check_span, clean_note, message_of
 
 __all__ = [
     "PROPOSAL_ADOPTED",
     "EDITABLE_FIELDS",
     "AlreadyTagged",
+    "ImportItem",
     "RevisionPlan",
     "StaleArticle",
     "StaleVersion",
@@ -55,9 +57,11 @@ __all__ = [
     "annotation_restore",
     "annotation_settle",
     "annotation_update",
+    "annotations_import",
     "article_revise",
     "article_revision_preview",
     "check_span",
+    "clean_note",
     "comment_create",
     "comment_delete",
     "comment_restore",

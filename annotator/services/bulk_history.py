@@ -18,9 +18,12 @@ from django.db import connection
 CHUNK = 500
 
 
-def record_history(model, ids, *, user, reason: str, date: datetime) -> int:
-    """Write a "changed" history row for each row of `model` whose id is in `ids`, as it
-    is now, by `user` at `date` with `reason` (at most 100 characters). Returns how many.
+def record_history(
+    model, ids, *, user, reason: str | None, date: datetime, history_type: str = "~"
+) -> int:
+    """Write a "changed" history row (`history_type` "+" for rows just created) for each
+    row of `model` whose id is in `ids`, as it is now, by `user` at `date` with `reason`
+    (at most 100 characters, or None). Returns how many.
 
     Preconditions: inside the transaction that changed the rows; `model` is tracked by
     django-simple-history without extra history fields.
@@ -46,7 +49,7 @@ def record_history(model, ids, *, user, reason: str, date: datetime) -> int:
                 f"INSERT INTO {quote(history._meta.db_table)} ({tracked}, {extra}) "  # noqa: S608 - names from the models, values as parameters
                 f"SELECT {tracked}, %s, %s, %s, %s FROM {quote(model._meta.db_table)} "
                 f"WHERE {quote(model._meta.pk.column)} IN ({marks})",
-                [stamp, getattr(user, "pk", None), reason[:100], "~", *chunk],
+                [stamp, getattr(user, "pk", None), reason and reason[:100], history_type, *chunk],
             )
             written += cursor.rowcount
     return written

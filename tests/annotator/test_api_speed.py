@@ -1,6 +1,8 @@
 """The API's fast paths say the same as the slow ones, and cost the same at any size:
 the list's keyset pages, the create, the export's chunks and the bulk import."""
 
+import json
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -12,6 +14,7 @@ from annotator.api.serializers import AnnotationSerializer
 from annotator.formats import records
 from annotator.models import Annotation
 from annotator.services import revisions
+from articles.models import Article
 from tests import factories
 
 
@@ -218,9 +221,7 @@ def _diverse(article, alice, bob, carol):
     )
 
 
-def test_exported_records_read_exactly_as_the_model_instances_give_them(
-    article, alice, bob, carol
-):
+def test_exported_records_read_exactly_as_the_model_instances_give_them(article, alice, bob, carol):
     _diverse(article, alice, bob, carol)
     queryset = records.export_queryset({})
     slow = [records.annotation_record(a) for a in records.rows(queryset, reviews=True)]
@@ -233,9 +234,7 @@ def test_exported_records_read_exactly_as_the_model_instances_give_them(
 
 def _export_queries(user, fmt="jsonl"):
     with CaptureQueriesContext(connection) as queries:
-        chunks = list(
-            formats.export_stream(fmt, records.export_queryset({}), base_url="http://x")
-        )
+        chunks = list(formats.export_stream(fmt, records.export_queryset({}), base_url="http://x"))
     return len(queries), "".join(chunks)
 
 
@@ -265,3 +264,46 @@ def test_an_export_chunk_costs_the_same_queries_at_two_sizes(monkeypatch, alice,
     # One query reads the annotations (fetched a chunk at a time), one more per chunk
     # reads its reviews; nothing per row.
     assert (two_chunks, four_chunks) == (1 + 2, 1 + 4)
+
+
+# Import --------------------------------------------------------------------------------
+
+
+def _doccano(articles: int, per: int, *, bad_last=False) -> str:
+    lines = []
+    for a in range(articles):
+        text = f"Article {a}. " + LONG_TEXT
+        offset = len(f"Article {a}. ")
+        labels = [[offset + i * 10, offset + i * 10 + 9, ("fact", "opinion")[i % 2]]
+                  for i in range(per)]  # fmt: skip
+        if bad_last and a == articles - 1:
+            labels[-1] = [5, 4, "fact"]
+        lines.append(json.dumps({"text": text, "title": f"Imported {a}", "label": labels}))
+    return "\n".join(lines) + "\n"
+
+
+def test_an_import_of_10000_labels_writes_each_with_its_history_row_or_nothing(api, alice):
+    bad = _doccano(20, 500, bad_last=True)
+    assert len(bad) > 1024 * 1024  # over the 1 MiB every other endpoint keeps
+    response = api.post("/api/import/?format=doccano", bad, content_type="application/x-ndjson")
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("line 20, label 500: start: start (5)")
+    assert "Nothing was imported" in response.json()["detail"]
+    assert (Annotation.objects.count(), Annotation.history.count(), Article.objects.count()) == (
+        0, 0, 0,
+    )  # fmt: skip
+    good = _doccano(20, 500)
+    response = api.post("/api/import/?format=doccano", good, content_type="application/x-ndjson")
+    assert response.status_code == 201, response.content
+    assert response.json() == {"created": 10_000, "skipped": 0, "articles_created": 20}
+    history = Annotation.history.all()
+    assert history.count() == 10_000
+    assert set(history.values_list("history_type", "history_user_id").distinct()) == {
+        ("+", alice.pk)
+    }
+    a = Annotation.objects.select_related("article").order_by("id").last()
+    assert a.quote == a.article.text[a.start : a.end] and a.quote.startswith("word")
+    assert a.history.get().quote == a.quote and a.prefix and a.suffix
+    again = api.post("/api/import/?format=doccano", good, content_type="application/x-ndjson")
+    assert again.json() == {"created": 0, "skipped": 10_000, "articles_created": 0}
+    assert Annotation.history.count() == 10_000
