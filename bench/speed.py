@@ -284,13 +284,12 @@ def run_list(args) -> None:
 # export --------------------------------------------------------------------------------
 
 OURS_SEED = """
-import sys
+import os
 from django.contrib.auth import get_user_model
-from django.db import connection
 from annotator.models import Annotation, Tag
 from articles import services
 from simple_history.utils import bulk_create_with_history
-n_articles, per = int(sys.argv[-2]), int(sys.argv[-1])
+n_articles, per = int(os.environ["SEED_ARTICLES"]), int(os.environ["SEED_PER"])
 user = get_user_model().objects.get(username="bench")
 tags = list(Tag.objects.order_by("key"))
 text = %r
@@ -318,9 +317,9 @@ INSERT INTO floor_annotation (article_id, start, "end", tag, author, created)
 
 
 def seed_ours(server: Server, articles: int, per: int) -> None:
-    env = ours_env(f"{PG}/cm11_ours")
+    env = ours_env(f"{PG}/cm11_ours") | {"SEED_ARTICLES": str(articles), "SEED_PER": str(per)}
     script = OURS_SEED % (SENTENCE * 60)
-    subprocess.run([PY, "manage.py", "shell", "-c", script, "--", str(articles), str(per)],
+    subprocess.run([PY, "manage.py", "shell", "-c", script],
                    env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)  # fmt: skip
 
 

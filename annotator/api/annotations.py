@@ -1,6 +1,11 @@
 """The annotation API: an article's annotations (list and create) and one annotation
 (read, change, delete, restore, history). Changes need If-Match with the ETag from GET."""
 
+import json
+from datetime import timedelta
+
+from django.db import connection
+from django.http import HttpResponse
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -87,6 +92,48 @@ def _row(annotation: Annotation) -> tuple:
     )  # fmt: skip
 
 
+def _utc(column: str) -> str:
+    """SQL for a UTC date-time column as DRF writes it: ISO 8601, microseconds only when
+    there are any, "Z"."""
+    value = f'r."{column}"'
+    return (
+        f"CASE WHEN {value} IS NULL THEN NULL ELSE to_char({value} AT TIME ZONE 'UTC', "
+        f"'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN date_part('microseconds', {value})"
+        f"::bigint %% 1000000 = 0 THEN '' ELSE to_char({value} AT TIME ZONE 'UTC', '.US') END "
+        "|| 'Z' END"
+    )
+
+
+# PostgreSQL writes each listed annotation's JSON itself (the annotation_data shape, key
+# for key; tests compare the two): a page of 1,000 then costs about a third of building
+# and encoding 1,000 dicts in Python. The rows come from the page's own query (ROW).
+JSON_SQL = f"""
+SELECT r."start", r."id", json_build_object(
+  'id', r."id", 'article', %s::text, 'start', r."start", 'end', r."end", 'quote', r."quote",
+  'prefix', r."prefix", 'suffix', r."suffix", 'tag', r."tag__key", 'note', r."note",
+  'author', r."author__username", 'status', r."review_status", 'anchor', r."anchor",
+  'revision', COALESCE(r."anchor_revision", %s), 'version', r."version",
+  'claim_version', r."claim_version",
+  'final_tag', CASE WHEN r."settled_claim_version" = r."claim_version" THEN r."settled_tag__key"
+    WHEN r."review_status" = '{Annotation.Status.ACCEPTED.value}' THEN r."tag__key" END,
+  'settlement', CASE WHEN r."settled_claim_version" > 0 THEN json_build_object(
+    'tag', r."settled_tag__key", 'reason', r."settled_reason", 'by', r."settled_by__username",
+    'at', {_utc("settled_at")}, 'claim_version', r."settled_claim_version",
+    'current', r."settled_claim_version" = r."claim_version") END,
+  'created', {_utc("created")}, 'modified', {_utc("modified")}
+)::text
+FROM ({{page}}) r ORDER BY r."start", r."id"
+"""  # noqa: S608 - no input in the text; values are parameters
+
+
+def _json_rows(page, article) -> list[tuple[int, int, str]]:
+    """(start, id, JSON text) of each annotation of `page` (a values_list(*ROW) query)."""
+    sql, params = page.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(JSON_SQL.format(page=sql), [article.slug, article.version, *params])
+        return cursor.fetchall()
+
+
 def _annotations():
     return (
         Annotation.objects.select_related("article", "author", "tag", "settled_tag", "settled_by")
@@ -123,12 +170,21 @@ class ArticleAnnotationViewSet(ContentLengthLimit, mixins.ListModelMixin, viewse
             Annotation.objects.filter(article=article).live().with_status()
         )
         paginator = self.paginator
-        page = paginator.paginate_queryset(
-            queryset.values_list(*ROW), request, self, version=article.version
-        )
+        page = paginator.page_of(queryset.values_list(*ROW), request, version=article.version)
         zone = timezone.get_current_timezone()
-        data = [annotation_data(row, article.slug, article.version, zone) for row in page]
-        return paginator.get_paginated_response(data, page[-1] if page else None)
+        if connection.vendor == "postgresql" and zone.utcoffset(None) == timedelta(0):
+            rows = paginator.close(_json_rows(page, article))
+            body = ",".join(row[2] for row in rows)
+            head = json.dumps(
+                {"next": paginator.next_link(rows[-1] if rows else None),
+                 "as_of": paginator.as_of.isoformat()}
+            )  # fmt: skip
+            return HttpResponse(
+                f'{head[:-1]}, "results": [{body}]}}', content_type="application/json"
+            )
+        rows = paginator.close(list(page))
+        data = [annotation_data(row, article.slug, article.version, zone) for row in rows]
+        return paginator.get_paginated_response(data, rows[-1] if rows else None)
 
     @extend_schema(
         request=serializers.AnnotationCreateSerializer,

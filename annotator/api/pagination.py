@@ -85,9 +85,14 @@ class KeysetPagination(BasePagination):
         return base64.urlsafe_b64encode(text).decode("ascii").rstrip("=")
 
     def paginate_queryset(self, queryset, request, view=None, *, version: int = 0):
-        """One page of `queryset` (rows or values, each with `start` and `id` readable
-        through `key`), and remember what `next` needs. `version` is the article's."""
-        size = self.page_size_of(request)
+        """One page of `queryset` (values_list rows starting with start and id), and
+        remember what `next` needs. `version` is the article's."""
+        return self.close(list(self.page_of(queryset, request, version=version)))
+
+    def page_of(self, queryset, request, *, version: int):
+        """`queryset` narrowed to this page plus one row (which says whether there is a
+        next page), in (start, id) order; pass the rows read to close()."""
+        size = self.size = self.page_size_of(request)
         cursor = self.decode_cursor(request)
         if cursor is None:
             as_of = timezone.now()
@@ -99,10 +104,13 @@ class KeysetPagination(BasePagination):
             queryset = queryset.filter(
                 Q(start__gt=start) | Q(start=start, id__gt=pk), start__gte=start
             ).exclude(modified__gt=as_of)
-        rows = list(queryset.order_by("start", "id")[: size + 1])
         self.request, self.as_of, self.version = request, as_of, version
-        self.has_next = len(rows) > size
-        return rows[:size]
+        return queryset.order_by("start", "id")[: size + 1]
+
+    def close(self, rows: list) -> list:
+        """The page's rows (each starting with start and id), without the look-ahead."""
+        self.has_next = len(rows) > self.size
+        return rows[: self.size]
 
     def next_link(self, last) -> str | None:
         if not self.has_next:
