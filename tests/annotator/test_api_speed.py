@@ -236,6 +236,9 @@ def test_exported_records_read_exactly_as_the_model_instances_give_them(article,
     assert {r["status"] for r in fast} >= {"pending", "accepted", "settled"}
     assert any(r["reviews"] for r in fast) and any(r["comment_count"] for r in fast)
     assert any(r["anchor"] == "orphaned" for r in fast)
+    # The JSON Lines export (written by the database on PostgreSQL) says the same.
+    lines = "".join(formats.export_stream("jsonl", queryset, base_url="http://x"))
+    assert [json.loads(line) for line in lines.splitlines()] == slow
 
 
 def _export_queries(user, fmt="jsonl"):
@@ -267,9 +270,12 @@ def test_an_export_chunk_costs_the_same_queries_at_two_sizes(monkeypatch, alice,
         services.review_set(annotation=a, reviewer=alice, verdict="disagree")
     four_chunks, text = _export_queries(alice)
     assert text.count("\n") == 200
-    # One query reads the annotations (fetched a chunk at a time), one more per chunk
-    # reads its reviews; nothing per row.
-    assert (two_chunks, four_chunks) == (1 + 2, 1 + 4)
+    # One query reads the annotations (fetched a chunk at a time): on PostgreSQL with
+    # their reviews, elsewhere with one more query per chunk for them. Nothing per row.
+    if connection.vendor == "postgresql":
+        assert (two_chunks, four_chunks) == (1, 1)
+    else:
+        assert (two_chunks, four_chunks) == (1 + 2, 1 + 4)
 
 
 # Import --------------------------------------------------------------------------------
