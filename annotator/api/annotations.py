@@ -160,7 +160,15 @@ class ArticleAnnotationViewSet(ContentLengthLimit, mixins.ListModelMixin, viewse
         return _annotations().filter(article=self._article()).live().defer("article__text")
 
     @extend_schema(
-        responses={200: serializers.AnnotationSerializer(many=True), **errors(400, 401, 404)},
+        responses={
+            200: serializers.AnnotationSerializer(many=True),
+            **errors(400, 401, 404),
+            409: OpenApiResponse(
+                serializers.ErrorSerializer,
+                description="The cursor is from before a revision of the article (code "
+                "cursor_stale): start again from the first page.",
+            ),
+        },
     )
     def list(self, request, slug):
         """Pages in text order (start, then id), `?page_size=` up to 1,000: follow `next`.
