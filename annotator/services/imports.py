@@ -9,6 +9,7 @@ has its "created" revision by the importing person, in the caller's transaction.
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.db import connection
 from django.utils import timezone
 
 from annotator import events
@@ -69,16 +70,41 @@ def annotations_import(
             skipped += 1
             continue
         same_span.add(key)
-        rows.append(Annotation(article=article, author=author, tag_id=tag_id, note=note, **fields))
-    made = Annotation.objects.bulk_create(rows, batch_size=BATCH)
-    record_history(
-        Annotation, [a.pk for a in made], user=author, reason=None, date=now, history_type="+"
-    )
+        fields.update(article_id=article.pk, author_id=author.pk, tag_id=tag_id, note=note)
+        rows.append(fields)
+    if connection.vendor == "postgresql":
+        made = _copy(rows, now)
+    else:
+        objects = [Annotation(created=now, modified=now, **row) for row in rows]
+        made = [a.pk for a in Annotation.objects.bulk_create(objects, batch_size=BATCH)]
+    record_history(Annotation, made, user=author, reason=None, date=now, history_type="+")
     if made:
         events.record(
             "article.changed", article_id=article.pk, actor=author, payload={"reason": "import"}
         )
     return len(made), skipped
+
+
+def _copy(rows: list[dict], now) -> list[int]:
+    """Write `rows` (attribute name: value; the model's defaults for the rest) with
+    PostgreSQL's COPY, under ids drawn from the table's sequence first; returns them.
+    Django's bulk_create prepares every value of every row through its field (about 3 s
+    for 10,000 annotations here); COPY takes them as they are."""
+    meta = Annotation._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    defaults = {f.attname: f.get_default() for f in fields} | {"created": now, "modified": now}
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in [meta.pk, *fields])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, len(rows)],
+        )
+        ids = [pk for (pk,) in cursor.fetchall()]
+        with cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy:
+            for pk, row in zip(ids, rows, strict=True):
+                copy.write_row([pk, *(row.get(f.attname, defaults[f.attname]) for f in fields)])
+    return ids
 
 
 def _fields(article, item: ImportItem, bases: dict[int, str]) -> dict:
