@@ -23,6 +23,7 @@ from annotator.api.http import (
     if_match_version,
 )
 from annotator.api.pagination import KeysetPagination
+from annotator.formats.records import utc_sql
 from annotator.models import Annotation
 from annotator.selectors import filters, history
 from articles.models import Article
@@ -93,15 +94,8 @@ def _row(annotation: Annotation) -> tuple:
 
 
 def _utc(column: str) -> str:
-    """SQL for a UTC date-time column as DRF writes it: ISO 8601, microseconds only when
-    there are any, "Z"."""
-    value = f'r."{column}"'
-    return (
-        f"CASE WHEN {value} IS NULL THEN NULL ELSE to_char({value} AT TIME ZONE 'UTC', "
-        f"'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN date_part('microseconds', {value})"
-        f"::bigint %% 1000000 = 0 THEN '' ELSE to_char({value} AT TIME ZONE 'UTC', '.US') END "
-        "|| 'Z' END"
-    )
+    """SQL for a UTC date-time column as DRF writes it: ISO 8601, "Z"."""
+    return utc_sql(f'r."{column}"', "Z")
 
 
 # PostgreSQL writes each listed annotation's JSON itself (the annotation_data shape, key

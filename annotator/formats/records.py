@@ -158,11 +158,10 @@ REVIEW_ROW = (
 def utc_sql(value: str, zone: str = "+00:00") -> str:
     """SQL (PostgreSQL) writing the UTC date-time `value` as Python's isoformat() does:
     microseconds only when there are any, then `zone` ("+00:00"; DRF writes "Z")."""
+    # NULL stays NULL (|| of NULL); ".000000" can only be the fraction at the end.
     return (
-        f"CASE WHEN {value} IS NULL THEN NULL ELSE to_char({value} AT TIME ZONE 'UTC', "
-        f"'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN date_part('microseconds', {value})"
-        f"::bigint %% 1000000 = 0 THEN '' ELSE to_char({value} AT TIME ZONE 'UTC', '.US') END "
-        f"|| '{zone}' END"
+        f"replace(to_char({value} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), "
+        f"'.000000', '') || '{zone}'"
     )
 
 
