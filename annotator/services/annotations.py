@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from annotator import events
 from annotator.models import CONTEXT_LENGTH, DUPLICATE_WINDOW_SECONDS, Annotation
-from annotator.services import revisions
+from annotator.services import bulk_history, revisions
 from annotator.services.reviews import reviews_follow_claim
 from annotator.services.rules import check_idempotency_key, check_span, clean_note, tag_by_key
 from articles.models import Article
@@ -200,7 +200,7 @@ def annotation_create(
         idempotency_key=idempotency_key or None,
         **fields,
     )
-    _save(annotation, author)
+    bulk_history.create_with_history(annotation, user=author, date=timezone.now())
     # Nobody has reviewed it yet: its status is known without asking.
     annotation.review_status = Annotation.Status.PENDING
     annotation.event = events.annotation_changed("annotation.created", annotation, author)
