@@ -159,6 +159,8 @@ STORAGES = {
 
 # A request body larger than this is refused before any view sees it.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+# Except the import endpoint's, which reads its body as a stream up to this.
+IMPORT_MAX_BYTES = int(os.environ.get("DJANGO_IMPORT_MAX_MB", "50")) * 1024 * 1024
 
 SECURE_CSP = {
     "default-src": [CSP.SELF],

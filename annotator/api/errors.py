@@ -37,8 +37,8 @@ class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_code = "too_large"
 
-    def __init__(self):
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    def __init__(self, limit: int | None = None):
+        limit = limit or settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         super().__init__(f"The request body is larger than the limit of {limit:,} bytes.")
 
 

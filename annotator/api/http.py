@@ -61,26 +61,36 @@ class LengthRequired(exceptions.APIException):
     )
 
 
-def request_body(request) -> bytes:
-    """The whole request body of a file upload, never silently empty: a body sent in
-    chunks (which the servers hand to Django as empty) is a 411, an empty one a 400."""
-    body = request._request.body
-    if body:
-        return body
-    if "chunked" in request.headers.get("Transfer-Encoding", "").lower():
-        raise LengthRequired()
-    raise ValidationError("The request body is empty: send the file as the body.", code="empty")
-
-
 class ContentLengthLimit:
     """Refuse an announced body over the limit before reading it: 413 JSON."""
 
+    def body_limit(self) -> int | None:
+        return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
     def initial(self, request, *args, **kwargs):
         length = request.META.get("CONTENT_LENGTH") or "0"
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        limit = self.body_limit()
         if limit is not None and length.isdigit() and int(length) > limit:
-            raise PayloadTooLarge()
+            raise PayloadTooLarge(limit)
         super().initial(request, *args, **kwargs)
+
+
+def read_body(request, limit: int) -> bytes:
+    """The request body of a file upload, read as a stream a mebibyte at a time (not
+    through `request.body`, which stops at DATA_UPLOAD_MAX_MEMORY_SIZE); 413 past
+    `limit`. Never silently empty: a body sent in chunks (which the servers hand to
+    Django as empty) is a 411, an empty one a 400."""
+    parts, size = [], 0
+    while chunk := request._request.read(1024 * 1024):
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(limit)
+        parts.append(chunk)
+    if parts:
+        return b"".join(parts)
+    if "chunked" in request.headers.get("Transfer-Encoding", "").lower():
+        raise LengthRequired()
+    raise ValidationError("The request body is empty: send the file as the body.", code="empty")
 
 
 class IsAuthorOrReadOnly(permissions.BasePermission):

@@ -2,16 +2,14 @@
 Importing reads `article` (its slug), `start`, `end`, `quote`, `tag`, `note` and
 `revision` of each line; the rest (verdicts, dates) describes what was, not a write."""
 
-import json
 from collections.abc import Iterator
 
 from annotator.formats.records import (
     ImportRecord,
-    annotation_record,
     decode,
     fail,
+    jsonl_lines,
     load_json,
-    rows,
     whole_number,
 )
 from articles.models import Article
@@ -21,8 +19,7 @@ SUFFIX = ".jsonl"
 
 
 def export(queryset, base_url: str) -> Iterator[str]:
-    for annotation in rows(queryset, reviews=True):
-        yield json.dumps(annotation_record(annotation), ensure_ascii=False) + "\n"
+    return jsonl_lines(queryset)
 
 
 def parse(data: bytes | str) -> list[ImportRecord]:

@@ -29,12 +29,13 @@ from annotator.services.discussion import (
     comment_update,
     mentions_mark_read,
 )
-from annotator.services.imports import (
+from annotator.services.import_uploads import (
     import_file_check_size,
     import_upload_discard,
     import_upload_hold,
     import_upload_take,
 )
+from annotator.services.imports import ImportItem, annotations_import
 from annotator.services.notifications import notify
 from annotator.services.reviews import PROPOSAL_ADOPTED, review_set
 from annotator.services.revisions import (
@@ -44,12 +45,13 @@ from annotator.services.revisions import (
     article_revision_preview,
     revision_text,
 )
-from annotator.services.rules import check_span, message_of
+from annotator.services.rules import check_span, clean_note, message_of
 
 __all__ = [
     "PROPOSAL_ADOPTED",
     "EDITABLE_FIELDS",
     "AlreadyTagged",
+    "ImportItem",
     "RevisionPlan",
     "StaleArticle",
     "StaleVersion",
@@ -61,9 +63,11 @@ __all__ = [
     "annotation_restore",
     "annotation_settle",
     "annotation_update",
+    "annotations_import",
     "article_revise",
     "article_revision_preview",
     "check_span",
+    "clean_note",
     "comment_create",
     "comment_delete",
     "comment_restore",

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from annotator import events
 from annotator.models import CONTEXT_LENGTH, DUPLICATE_WINDOW_SECONDS, Annotation
-from annotator.services import revisions
+from annotator.services import bulk_history, revisions
 from annotator.services.reviews import reviews_follow_claim
 from annotator.services.rules import check_idempotency_key, check_span, clean_note, tag_by_key
 from articles.models import Article
@@ -165,8 +165,9 @@ def annotation_create(
         else:
             fields = _span_fields(article.text, carried.start, carried.end)
             fields["anchor"] = carried.anchor
+    # No lock of its own for the duplicate checks below: _current_text holds the
+    # article's row lock, so two creates on one article run one after the other.
     start, end = fields["start"], fields["end"]
-    events.lock_span(article.pk, start, end)
     if idempotency_key:
         prior = Annotation.objects.filter(author=author, idempotency_key=idempotency_key).first()
         if prior is not None:
@@ -183,19 +184,20 @@ def annotation_create(
                 )
             return _replay(prior)
     # One query for both rules: mine within the window is a repeat, theirs is a copy.
+    # Ids only; the annotation itself is read in the rare case that one is found.
     same = list(
         Annotation.objects.live()
-        .filter(article=article, start=start, end=end, tag=tag_obj)
-        .select_related("author", "tag")
-        .order_by("id")[:20]
+        .filter(article_id=article.pk, start=start, end=end, tag_id=tag_obj.pk)
+        .order_by("id")
+        .values_list("pk", "author_id", "created")[:20]
     )
     window = timezone.now() - timedelta(seconds=DUPLICATE_WINDOW_SECONDS)
-    recent = [a for a in same if a.author_id == author.pk and a.created >= window]
+    recent = [pk for pk, by, created in same if by == author.pk and created >= window]
     if recent:
-        return _replay(recent[-1])
-    theirs = [a for a in same if a.author_id != author.pk]
+        return _replay(Annotation.objects.select_related("author", "tag").get(pk=recent[-1]))
+    theirs = [pk for pk, by, _ in same if by != author.pk]
     if theirs and not allow_copy:
-        raise AlreadyTagged(theirs[0])
+        raise AlreadyTagged(Annotation.objects.select_related("author", "tag").get(pk=theirs[0]))
     annotation = Annotation(
         article=article,
         author=author,
@@ -205,7 +207,9 @@ def annotation_create(
         **fields,
     )
     annotation.imported_from = imported_from
-    _save(annotation, actor or author)
+    bulk_history.create_with_history(annotation, user=actor or author, date=timezone.now())
+    # Nobody has reviewed it yet: its status is known without asking.
+    annotation.review_status = Annotation.Status.PENDING
     annotation.event = events.annotation_changed("annotation.created", annotation, actor or author)
     return annotation
 

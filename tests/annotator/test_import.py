@@ -174,10 +174,16 @@ def test_one_bad_doccano_label_rejects_the_whole_import(api, article):
     assert Annotation.objects.count() == 0
 
 
-def test_import_over_one_mebibyte_is_413(api, article):
-    body = "x" * (1024 * 1024 + 1)
+def test_import_over_its_limit_is_413_while_a_body_over_one_mebibyte_is_read(
+    api, article, settings
+):
+    body = "x" * (1024 * 1024 + 1)  # read (the import's limit is 50 MiB), then refused
+    response = api.post("/api/import/?format=doccano", body, content_type="text/plain")
+    assert response.status_code == 400 and response.json()["code"] == "import_invalid"
+    settings.IMPORT_MAX_BYTES = 1024 * 1024
     response = api.post("/api/import/?format=doccano", body, content_type="text/plain")
     assert response.status_code == 413 and response.json()["code"] == "too_large"
+    assert "1,048,576 bytes" in response.json()["detail"]
 
 
 def test_import_refuses_nul_characters(api, article):

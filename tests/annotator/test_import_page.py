@@ -147,7 +147,7 @@ def test_unreadable_files_are_refused_in_the_form(alice_client, article):
 
 
 def test_a_file_over_the_limit_is_refused_before_it_is_read(alice_client, article, settings):
-    import annotator.services.imports as imports
+    import annotator.services.import_uploads as imports
 
     old = imports.IMPORT_FILE_MAX_BYTES
     imports.IMPORT_FILE_MAX_BYTES = 10
