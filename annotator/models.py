@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
@@ -521,3 +522,32 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.kind} for {self.user_id}: {self.text[:40]}"
+
+
+class SearchDocument(models.Model):
+    """The words search finds an annotation by (its quote, note, live comments and
+    verdict reasons), as a PostgreSQL tsvector in the text search configuration of its
+    article's language (search_config). Derived from those rows and rewritten by
+    services.search_index after each write to them; not content, so no history. On
+    SQLite the table stays empty and search reads the rows themselves."""
+
+    annotation = models.OneToOneField(
+        Annotation, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    config = models.CharField(max_length=16)
+    document = SearchVectorField(null=True)
+
+    def __str__(self):
+        return f"search document of annotation {self.annotation_id} ({self.config})"
+
+
+def search_config(language: str) -> str:
+    """The PostgreSQL text search configuration for an article's language code: Spanish
+    and English stem their words; any other language is matched word for word
+    ("simple"), which finds exact words but not their other forms."""
+    code = (language or "").lower()
+    if code.startswith("es"):
+        return "spanish"
+    if code.startswith("en"):
+        return "english"
+    return "simple"

@@ -16,6 +16,7 @@ from annotator.views import (
     reader,
     review,
     revisions,
+    search,
 )
 
 article_urls = [
@@ -68,6 +69,7 @@ page_urls = [
     path("mentions/", people.mention_list, name="mention_list"),
     path("mentions/read/", people.mentions_mark_read, name="mentions_mark_read"),
     path("people/<str:username>/", people.person_detail, name="person_detail"),
+    path("search/", search.search, name="search"),
 ]
 
 # Under annotator.asgi.STREAM_PREFIX: production serves these on the ASGI handler.

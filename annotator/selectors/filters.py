@@ -99,6 +99,18 @@ class _SinceFilter(django_filters.Filter):
     field_class = _SinceField
 
 
+class _SearchField(forms.CharField):
+    def to_python(self, value):
+        from annotator.selectors.search import clean_query  # search reads these filters
+
+        value = super().to_python(value)
+        return clean_query(value) if value else ""
+
+
+class _SearchFilter(django_filters.Filter):
+    field_class = _SearchField
+
+
 class AnnotationFilter(django_filters.FilterSet):
     """Filters on one article's annotations (the reader, the API list). Pass `user` (or
     DRF's `request`) so that "needs my review" knows who asks."""
@@ -130,6 +142,12 @@ class AnnotationFilter(django_filters.FilterSet):
         lookup_expr="gte",
         help_text="Changed at or after this ISO 8601 date-time.",
     )
+    q = _SearchFilter(
+        method="filter_q",
+        help_text="Search: annotations whose quote, note, comments or verdict reasons hold "
+        "these words (full-text in the article's language on PostgreSQL: all words, "
+        '"a phrase", or, -word); at most 200 characters.',
+    )
 
     class Meta:
         model = Annotation
@@ -156,6 +174,11 @@ class AnnotationFilter(django_filters.FilterSet):
                 value = value.isoformat()
             active[name] = value
         return active
+
+    def filter_q(self, queryset, name, value):
+        from annotator.selectors.search import annotation_matches
+
+        return annotation_matches(queryset, value)
 
     def filter_status(self, queryset, name, value):
         if value == NEEDS_MY_REVIEW:

@@ -8,6 +8,7 @@ from django.utils import timezone
 from annotator import events
 from annotator.models import Annotation, is_curator
 from annotator.services.rules import clean_reason, tag_by_key
+from annotator.services.search_index import search_index_refresh
 
 SETTLED = "settled"
 REOPENED = "reopened"
@@ -30,6 +31,7 @@ def _save(annotation: Annotation, actor, reason: str) -> Annotation:
     annotation._history_user = actor
     annotation._change_reason = reason
     annotation.save()
+    search_index_refresh(annotation_ids=[annotation.pk])  # the reason is searched
     # Open readers update the status in place (the change feed).
     annotation.event = events.annotation_changed("annotation.changed", annotation, actor)
     return annotation

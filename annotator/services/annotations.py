@@ -13,6 +13,7 @@ from annotator import events
 from annotator.models import CONTEXT_LENGTH, DUPLICATE_WINDOW_SECONDS, Annotation
 from annotator.services import revisions
 from annotator.services.reviews import reviews_follow_claim
+from annotator.services.search_index import search_index_refresh
 from annotator.services.rules import check_idempotency_key, check_span, clean_note, tag_by_key
 from articles.models import Article
 
@@ -199,6 +200,7 @@ def annotation_create(
         **fields,
     )
     _save(annotation, author)
+    search_index_refresh(annotation_ids=[annotation.pk])
     annotation.event = events.annotation_changed("annotation.created", annotation, author)
     return annotation
 
@@ -288,6 +290,7 @@ def annotation_update(*, annotation: Annotation, actor, version=None, **changes)
         checked = _claim(current) == before and was_anchor != current.anchor
         reason = "anchor checked" if checked else "span selected again"
     _save_claim(current, actor, reason, before)
+    search_index_refresh(annotation_ids=[current.pk])
     current.event = events.annotation_changed("annotation.changed", current, actor, was_tag=was_tag)
     return current
 
@@ -306,6 +309,7 @@ def annotation_moderate(*, annotation: Annotation, actor, **changes) -> Annotati
     was_tag = current.tag.key
     _apply_changes(current, changes)
     _save_claim(current, actor, "changed in admin", before)
+    search_index_refresh(annotation_ids=[current.pk])
     current.event = events.annotation_changed("annotation.changed", current, actor, was_tag=was_tag)
     return current
 
@@ -358,6 +362,7 @@ def annotation_restore(*, annotation: Annotation, actor, revision=None, version=
     current.deleted_at = None
     current.version += 1
     _save_claim(current, actor, reason, before)
+    search_index_refresh(annotation_ids=[current.pk])
     kind = "annotation.restored" if was_deleted else "annotation.changed"
     current.event = events.annotation_changed(kind, current, actor, was_tag=was_tag)
     return current

@@ -8,6 +8,7 @@ from django.utils import timezone
 from annotator import events, markdown
 from annotator.models import Annotation, Comment, Mention
 from annotator.services.rules import clean_body
+from annotator.services.search_index import search_index_refresh
 
 
 def _add_mentions(comment: Comment, actor) -> list[Mention]:
@@ -57,6 +58,7 @@ def comment_create(*, annotation: Annotation, author, body: str, parent=None) ->
             parent = parent.parent
     comment = _save(Comment(annotation=annotation, author=author, body=body, parent=parent), author)
     mentioned = _add_mentions(comment, author)
+    search_index_refresh(annotation_ids=[annotation.pk])
     comment.event = events.comment_changed("comment.created", comment, author)
     events.badge_changed(m.user_id for m in mentioned)
     return comment
@@ -87,6 +89,7 @@ def comment_update(*, comment: Comment, actor, body: str) -> Comment:
     current.edited_at = timezone.now()
     _save(current, actor, "edited")
     mentioned = _add_mentions(current, actor)
+    search_index_refresh(annotation_ids=[current.annotation_id])
     current.event = events.comment_changed("comment.changed", current, actor)
     events.badge_changed(m.user_id for m in mentioned)
     return current
@@ -101,6 +104,7 @@ def comment_delete(*, comment: Comment, actor) -> Comment:
     current = _lock_comment(comment, actor)
     current.deleted_at = timezone.now()
     _save(current, actor, "deleted")
+    search_index_refresh(annotation_ids=[current.annotation_id])
     current.event = events.comment_changed("comment.deleted", current, actor)
     return current
 
@@ -120,6 +124,7 @@ def comment_restore(*, comment: Comment, actor) -> Comment:
         raise ValidationError("This comment is not deleted.", code="not_deleted")
     current.deleted_at = None
     _save(current, actor, "restored")
+    search_index_refresh(annotation_ids=[current.annotation_id])
     current.event = events.comment_changed("comment.restored", current, actor)
     return current
 

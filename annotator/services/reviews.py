@@ -7,6 +7,7 @@ from django.db import transaction
 from annotator import events
 from annotator.models import Annotation, Review
 from annotator.services.rules import clean_reason, tag_by_key
+from annotator.services.search_index import search_index_refresh
 
 PROPOSAL_ADOPTED = "proposal adopted"
 
@@ -70,6 +71,7 @@ def review_set(
         review._change_reason = "changed"
         kind = "review.changed"
     review.save()
+    search_index_refresh(annotation_ids=[current.pk])  # the reason is searched
     review.event = events.review_changed(
         kind, review, reviewer, was_verdict=was_verdict, was_status=was_status
     )

@@ -1,0 +1,36 @@
+"""Search from the header: annotations (quote, note, comments, verdict reasons) and
+articles (title, text), with the matching words marked and the filters kept."""
+
+from django.core.exceptions import ValidationError
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from annotator.models import Tag
+from annotator.selectors import search as selectors
+from annotator.selectors.filters import STATUS_CHOICES
+from annotator.views._htmx import HtmxHttpRequest, message_of
+
+
+@require_GET
+def search(request: HtmxHttpRequest):
+    try:
+        page = max(1, int(request.GET.get("page", 1)))
+    except ValueError:
+        page = 1
+    context = {
+        "q": request.GET.get("q", "").strip(),
+        "tags": Tag.objects.all(),
+        "statuses": STATUS_CHOICES,
+        "chosen": {name: request.GET.get(name, "") for name in selectors.SEARCH_FILTERS},
+        "page_size": selectors.SEARCH_PAGE,
+    }
+    status = 200
+    try:
+        context["results"] = selectors.search_results(request.user, request.GET, page=page)
+    except ValidationError as error:
+        context["error"] = message_of(error)
+        status = 400
+    kept = request.GET.copy()
+    kept.pop("page", None)
+    context["kept"] = kept.urlencode()
+    return render(request, "annotator/search.html", context, status=status)
