@@ -13,8 +13,8 @@ from annotator import events
 from annotator.models import CONTEXT_LENGTH, DUPLICATE_WINDOW_SECONDS, Annotation
 from annotator.services import revisions
 from annotator.services.reviews import reviews_follow_claim
-from annotator.services.search_index import search_index_refresh
 from annotator.services.rules import check_idempotency_key, check_span, clean_note, tag_by_key
+from annotator.services.search_index import search_index_refresh
 from articles.models import Article
 
 

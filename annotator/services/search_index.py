@@ -3,8 +3,9 @@ comment or a verdict, the annotation's SearchDocument is computed again in one
 statement, in the same transaction as the write.
 
 The document is the annotation's quote, note and settlement reason, its live comments
-and its verdicts' reasons, as a tsvector in its article's text search configuration (models.search_config,
-written out in SQL below). On SQLite there is nothing to keep: search reads the rows.
+and its verdicts' reasons, as a tsvector in its article's text search configuration
+(models.search_config, written out in SQL below). On SQLite there is nothing to keep:
+search reads the rows.
 """
 
 from django.db import connection
@@ -24,6 +25,7 @@ CONFIG_SQL = (
 
 def _refresh_sql(where: str) -> str:
     config = CONFIG_SQL.format(table="ar")
+    # Table names and constants only; the ids go as parameters.
     return f"""
         INSERT INTO {SearchDocument._meta.db_table} (annotation_id, config, document)
         SELECT a.id, ({config})::text,
@@ -39,7 +41,7 @@ def _refresh_sql(where: str) -> str:
         WHERE {where}
         ON CONFLICT (annotation_id)
         DO UPDATE SET config = EXCLUDED.config, document = EXCLUDED.document
-    """
+    """  # noqa: S608
 
 
 def search_index_refresh(*, annotation_ids) -> None:
