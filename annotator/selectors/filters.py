@@ -14,6 +14,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_datetime
 from django.utils.timezone import is_naive, make_aware
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from annotator.models import AGREED, Annotation, Tag
 from annotator.services.rules import unknown_tag_message
@@ -107,6 +109,7 @@ class _SearchField(forms.CharField):
         return clean_query(value) if value else ""
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class _SearchFilter(django_filters.Filter):
     field_class = _SearchField
 
