@@ -13,7 +13,13 @@ from annotator import events
 from annotator.models import CONTEXT_LENGTH, DUPLICATE_WINDOW_SECONDS, Annotation
 from annotator.services import revisions
 from annotator.services.reviews import reviews_follow_claim
-from annotator.services.rules import check_idempotency_key, check_span, clean_note, tag_by_key
+from annotator.services.rules import (
+    check_idempotency_key,
+    check_span,
+    clean_note,
+    tag_by_key,
+    trim_span,
+)
 from annotator.services.search_index import search_index_refresh
 from articles.models import Article
 
@@ -124,7 +130,8 @@ def annotation_create(
     revision=None,
     revision_text: str | None = None,
 ) -> Annotation:
-    """Tag the span [start, end) of `article` (code points) with the tag whose key is `tag`.
+    """Tag the span [start, end) of `article` (code points) with the tag whose key is `tag`;
+    white space at its ends is left out (as the reader trims a selection).
 
     Preconditions: `author` is a signed-in user. Raises ValidationError for offsets out
     of range, an empty or blank span, a quote that does not match, an unknown tag or a
@@ -149,10 +156,11 @@ def annotation_create(
     check_idempotency_key(idempotency_key)
     if revision is None or revision == article.version:
         check_span(article.text, start, end, quote)
-        fields = _span_fields(article.text, start, end)
+        fields = _span_fields(article.text, *trim_span(article.text, start, end))
     else:
         old_text = revision_text or revisions.revision_text(article, revision)
         check_span(old_text, start, end, quote)
+        start, end = trim_span(old_text, start, end)
         carried = revisions.carry_from(article, old_text, start, end)
         if carried.anchor == Annotation.Anchor.ORPHANED:
             fields = _span_fields(old_text, start, end)
@@ -260,7 +268,8 @@ def _apply_span(current: Annotation, changes: dict) -> None:
         )  # fmt: skip
     article = _current_text(current.article)
     check_span(article.text, changes["start"], changes["end"], changes.get("quote"))
-    for name, value in _span_fields(article.text, changes["start"], changes["end"]).items():
+    start, end = trim_span(article.text, changes["start"], changes["end"])
+    for name, value in _span_fields(article.text, start, end).items():
         setattr(current, name, value)
     current.anchor = Annotation.Anchor.EXACT
     current.anchor_revision = None
@@ -269,7 +278,8 @@ def _apply_span(current: Annotation, changes: dict) -> None:
 @transaction.atomic
 def annotation_update(*, annotation: Annotation, actor, version=None, **changes) -> Annotation:
     """Change the tag and/or note of an annotation, and/or select its span again
-    (`start`, `end` and `quote`, checked against the current text).
+    (`start`, `end` and `quote`, checked against the current text; white space at the
+    ends of the new span is left out).
 
     Preconditions: `actor` is the author (Annotation.is_editable_by); for the span alone,
     a curator too while the annotation's anchor needs checking (is_reanchorable_by).
