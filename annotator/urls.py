@@ -36,6 +36,7 @@ article_urls = [
 
 annotation_urls = [
     path("edit/", reader.annotation_update, name="annotation_update"),
+    path("adjust/", reader.annotation_adjust, name="annotation_adjust"),
     path("delete/", reader.annotation_delete, name="annotation_delete"),
     path("restore/", reader.annotation_restore, name="annotation_restore"),
     path("thread/", discussion.annotation_thread, name="annotation_thread"),

@@ -23,7 +23,6 @@ def test_search_from_the_header_lands_on_the_highlight(
     hit = page.locator(f"#hit-{annotation.pk}")
     expect(hit.locator("mark")).to_have_text("forecast")
     expect(page.get_by_role("heading", name=article.title)).to_be_visible()
-    page.screenshot(path="/tmp/search-15a.png", full_page=True)
     hit.get_by_role("link", name="Show in the article").click()
     page.wait_for_url(f"**{article.get_absolute_url()}#annotation-{annotation.pk}")
     mark = page.locator(f'#article-text mark[data-annotation-id="{annotation.pk}"]')
