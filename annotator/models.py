@@ -495,22 +495,39 @@ class Event(models.Model):
 
 
 class Notification(models.Model):
-    """Something a person should know about, shown until read. Minimal for now: an
-    article revision that moved or orphaned their annotations. (Issue 15, the inbox,
-    extends it; written by services.notify, without history: it is not shared work.)"""
+    """Something a person should know about, shown in their inbox until read: a mention,
+    a reply to their comment, a verdict on their annotation, a settlement of a dispute
+    they took part in, annotations to check after a revision. Written by
+    services.notify in the transaction of the write it is about; not shared work, so
+    no history. The header's unread badge counts these."""
 
     class Kind(models.TextChoices):
+        MENTION = "mention", "Mentioned you"
+        REPLY = "reply", "Replied to your comment"
+        VERDICT = "verdict", "Verdict on your annotation"
+        SETTLEMENT = "settlement", "Dispute settled"
         ANCHORS = "anchors", "Annotations to check after a revision"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
     kind = models.CharField(max_length=32, choices=Kind.choices)
+    # Who did it (none for the system).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     article = models.ForeignKey(
         "articles.Article", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     annotation = models.ForeignKey(
         Annotation, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    comment = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     text = models.TextField()
     is_read = models.BooleanField(default=False)

@@ -12,6 +12,7 @@ from annotator.views import (
     discussion,
     history,
     live,
+    notifications,
     people,
     reader,
     review,
@@ -69,8 +70,15 @@ page_urls = [
     ),
     path("mentions/", people.mention_list, name="mention_list"),
     path("mentions/read/", people.mentions_mark_read, name="mentions_mark_read"),
-    path("people/<str:username>/", people.person_detail, name="person_detail"),
+    path("mentions/names/", people.person_names, name="person_names"),
     path("search/", search.search, name="search"),
+    path("notifications/", notifications.notification_list, name="notification_list"),
+    path(
+        "notifications/read/",
+        notifications.notifications_mark_read,
+        name="notifications_mark_read",
+    ),
+    path("people/<str:username>/", people.person_detail, name="person_detail"),
 ]
 
 # Under annotator.asgi.STREAM_PREFIX: production serves these on the ASGI handler.

@@ -29,7 +29,7 @@ from annotator.services.discussion import (
     comment_update,
     mentions_mark_read,
 )
-from annotator.services.notifications import notify
+from annotator.services.notifications import notifications_mark_read, notify
 from annotator.services.reviews import PROPOSAL_ADOPTED, review_set
 from annotator.services.revisions import (
     RevisionPlan,
@@ -65,6 +65,7 @@ __all__ = [
     "mentions_mark_read",
     "merge_edit",
     "message_of",
+    "notifications_mark_read",
     "notify",
     "review_set",
     "revision_text",
