@@ -47,6 +47,10 @@ READ_ONLY = {
     "annotator:article_presence",  # typing and leaving: not content, nothing stored
     "api:article-revisions",
     "annotator:anchor_list",
+    "annotator:search",
+    "annotator:notification_list",
+    "annotator:person_names",
+    "api:notifications",
 }
 WRITE_PATHS = [
     "articles:article_create",
@@ -78,6 +82,10 @@ WRITE_PATHS = [
     "annotator:annotation_reopen",
     "api:annotation_settle",
     "api:annotation_settle (DELETE)",
+    "annotator:annotation_adjust",
+    # Marking notifications read marks the mentions among them read (with history).
+    "annotator:notifications_mark_read",
+    "api:notifications_read",
 ]
 
 
@@ -279,6 +287,22 @@ def _pages(client, w, alice, bob, admin_user):
             _api(bob).delete(f"/api/annotations/{mine.pk}/settle/"),
             bob,
         )[1:],
+        "annotator:annotation_adjust": lambda: (
+            _as(client, alice).post(
+                f"/annotations/{mine.pk}/adjust/",
+                {"start": text.index("shameful"), "end": text.index(" waste"),
+                 "quote": "shameful", "version": 1},
+            ),  # fmt: skip
+            alice,
+        ),
+        "annotator:notifications_mark_read": lambda: (
+            _as(client, bob).post("/notifications/read/"),
+            bob,
+        ),
+        "api:notifications_read": lambda: (
+            _api(bob).post("/api/notifications/read/", {}, format="json"),
+            bob,
+        ),
     }
 
 

@@ -48,6 +48,7 @@ def _add_mentions(comment: Comment, actor) -> list[Mention]:
             annotation=comment.annotation,
             comment=comment,
             text=f"{actor.get_username()} mentioned you on “{comment.annotation.short_quote}”.",
+            push=False,
         )
     return created
 
@@ -85,7 +86,9 @@ def comment_create(*, annotation: Annotation, author, body: str, parent=None) ->
             parent = parent.parent
     comment = _save(Comment(annotation=annotation, author=author, body=body, parent=parent), author)
     mentioned = _add_mentions(comment, author)
-    if replied_to is not None and replied_to.author_id not in {m.user_id for m in mentioned}:
+    told = {m.user_id for m in mentioned}
+    if replied_to is not None and replied_to.author_id not in told | {author.pk}:
+        told.add(replied_to.author_id)
         notify(
             user_id=replied_to.author_id,
             kind=Notification.Kind.REPLY,
@@ -93,9 +96,11 @@ def comment_create(*, annotation: Annotation, author, body: str, parent=None) ->
             annotation=annotation,
             comment=comment,
             text=f"{author.get_username()} replied to your comment on “{annotation.short_quote}”.",
+            push=False,
         )
     search_index_refresh(annotation_ids=[annotation.pk])
     comment.event = events.comment_changed("comment.created", comment, author)
+    events.badge_changed(told)
     return comment
 
 
@@ -123,9 +128,10 @@ def comment_update(*, comment: Comment, actor, body: str) -> Comment:
     current.body = body
     current.edited_at = timezone.now()
     _save(current, actor, "edited")
-    _add_mentions(current, actor)
+    mentioned = _add_mentions(current, actor)
     search_index_refresh(annotation_ids=[current.annotation_id])
     current.event = events.comment_changed("comment.changed", current, actor)
+    events.badge_changed(m.user_id for m in mentioned)
     return current
 
 

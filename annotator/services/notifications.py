@@ -22,8 +22,12 @@ def notify(
     article=None,
     annotation=None,
     comment=None,
+    push: bool = True,
 ) -> Notification | None:
     """Tell the person `user_id` something; nobody is told of their own act (None).
+    With `push`, their badge is recounted live; a caller that records the write's own
+    event after this passes False and calls events.badge_changed after it, so readers
+    see the change before the badge moves.
 
     Preconditions: `kind` is a Notification.Kind value; the caller is inside the
     transaction of the write this is about."""
@@ -38,7 +42,8 @@ def notify(
         annotation=annotation,
         comment=comment,
     )
-    events.badge_changed([user_id])
+    if push:
+        events.badge_changed([user_id])
     return notification
 
 

@@ -73,10 +73,10 @@ def review_set(
         kind = "review.changed"
     review.save()
     search_index_refresh(annotation_ids=[current.pk])  # the reason is searched
-    _notify_author(current, review, reviewer)
     review.event = events.review_changed(
         kind, review, reviewer, was_verdict=was_verdict, was_status=was_status
     )
+    _notify_author(current, review, reviewer)
     return review, created
 
 
