@@ -34,10 +34,21 @@ def adjusted(live_server, tags, alice, bob):
     return article, annotation
 
 
+@pytest.fixture
+def second_page(browser, live_server):
+    context = browser.new_context()
+    yield context.new_page()
+    context.close()
+
+
 def test_drag_the_end_of_a_span_save_and_see_the_history(
-    live_server, page, sign_in, adjusted, console_errors
+    live_server, page, second_page, sign_in, adjusted, bob, console_errors
 ):
     article, annotation = adjusted
+    # Bob reads the same article: the moved span repaints on his page too.
+    sign_in(bob, target_page=second_page)
+    second_page.goto(live_server.url + article.get_absolute_url())
+    expect(second_page.locator("#live-status")).to_have_attribute("data-state", "live")
     sign_in(annotation.author)
     page.goto(live_server.url + article.get_absolute_url())
     page.locator(f"#ann-{annotation.pk}").get_by_role("button", name="Adjust span").click()
@@ -60,6 +71,9 @@ def test_drag_the_end_of_a_span_save_and_see_the_history(
     marks = page.locator(f'#article-text mark[data-annotation-id="{annotation.pk}"]')
     expect(marks.first).to_contain_text("the bridge opened")
     expect(page.locator(f"#ann-{annotation.pk} .ann-item__quote")).to_have_text("the bridge opened")
+    theirs = second_page.locator(f'#article-text mark[data-annotation-id="{annotation.pk}"]')
+    expect(theirs.first).to_contain_text("the bridge opened")
+    expect(second_page.locator(f"#ann-{annotation.pk} .status")).to_contain_text("Pending")
     saved = Annotation.objects.get(pk=annotation.pk)
     assert saved.quote == "the bridge opened"
     assert saved.claim_version == 2  # bob's agreement judged the old span
