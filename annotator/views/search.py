@@ -3,6 +3,7 @@ articles (title, text), with the matching words marked and the filters kept."""
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from annotator.models import Tag
@@ -26,7 +27,14 @@ def search(request: HtmxHttpRequest):
     }
     status = 200
     try:
-        context["results"] = selectors.search_results(request.user, request.GET, page=page)
+        results = selectors.search_results(request.user, request.GET, page=page)
+        # Two URLs per result, made from one reverse() each (not one per result).
+        thread = reverse("annotator:annotation_thread", args=[0])
+        for group in results.groups:
+            group.url = group.article.get_absolute_url()
+            for hit in group.hits:
+                hit.thread_url = thread.replace("/0/", f"/{hit.annotation.pk}/")
+        context["results"] = results
     except ValidationError as error:
         context["error"] = message_of(error)
         status = 400
