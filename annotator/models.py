@@ -532,6 +532,8 @@ class Notification(models.Model):
     text = models.TextField()
     is_read = models.BooleanField(default=False)
     created = models.DateTimeField(auto_now_add=True)
+    # When an e-mail digest told the person of it (manage.py send_notification_digest).
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["is_read", "-created", "-id"]

@@ -290,8 +290,12 @@ def _pages(client, w, alice, bob, admin_user):
         "annotator:annotation_adjust": lambda: (
             _as(client, alice).post(
                 f"/annotations/{mine.pk}/adjust/",
-                {"start": text.index("shameful"), "end": text.index(" waste"),
-                 "quote": "shameful", "version": 1},
+                {
+                    "start": text.index("shameful"),
+                    "end": text.index(" waste"),
+                    "quote": "shameful",
+                    "version": 1,
+                },
             ),  # fmt: skip
             alice,
         ),

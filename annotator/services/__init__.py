@@ -29,7 +29,11 @@ from annotator.services.discussion import (
     comment_update,
     mentions_mark_read,
 )
-from annotator.services.notifications import notifications_mark_read, notify
+from annotator.services.notifications import (
+    notification_digest_send,
+    notifications_mark_read,
+    notify,
+)
 from annotator.services.reviews import PROPOSAL_ADOPTED, review_set
 from annotator.services.revisions import (
     RevisionPlan,
@@ -39,6 +43,7 @@ from annotator.services.revisions import (
     revision_text,
 )
 from annotator.services.rules import check_span, message_of
+from annotator.services.search_index import search_index_rebuild, search_index_refresh
 
 __all__ = [
     "PROPOSAL_ADOPTED",
@@ -65,8 +70,11 @@ __all__ = [
     "mentions_mark_read",
     "merge_edit",
     "message_of",
+    "notification_digest_send",
     "notifications_mark_read",
     "notify",
     "review_set",
+    "search_index_rebuild",
+    "search_index_refresh",
     "revision_text",
 ]

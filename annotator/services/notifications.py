@@ -3,11 +3,19 @@
 Mentions, replies to one's comments, verdicts on one's annotations, settlements of
 disputes one took part in, and annotations to check after an article revision. Each is
 written in the transaction of the write it is about, and the person's unread badge is
-pushed live (events.badge_changed). Notifications are addressed to one person and are
-not shared work, so they have no revision history.
+pushed live (events.badge_changed). An optional e-mail digest tells people with an
+address of what they have not read (manage.py send_notification_digest). Notifications
+are addressed to one person and are not shared work, so they have no revision history.
 """
 
+import itertools
+
+from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
 
 from annotator import events
 from annotator.models import Mention, Notification
@@ -85,3 +93,41 @@ def mention_notifications_mark_read(*, user, comment_ids) -> int:
         user=user, is_read=False, kind=Notification.Kind.MENTION, comment_id__in=list(comment_ids)
     ).select_for_update()
     return _mark_read(rows)
+
+
+def notification_digest_send(*, dry_run: bool = False) -> tuple[int, int]:
+    """E-mail each active person with an address one digest of their unread
+    notifications that no digest has told them of yet, through Django's e-mail backend
+    (EMAIL_BACKEND; the console in development); then mark those notifications e-mailed.
+    Returns (people, notifications). With `dry_run`, counts and sends nothing.
+
+    Preconditions: none; safe to run from cron as often as wanted (a notification is
+    e-mailed at most once). A failure to send leaves that person's notifications for
+    the next run."""
+    pending = (
+        Notification.objects.filter(is_read=False, emailed_at__isnull=True, user__is_active=True)
+        .exclude(user__email="")
+        .select_related("user", "article")
+        .defer("article__text")
+        .order_by("user_id", "-created", "-id")
+    )
+    inbox_url = settings.SITE_URL + reverse("annotator:notification_list")
+    people = told = 0
+    for _, group in itertools.groupby(pending.iterator(chunk_size=500), key=lambda n: n.user_id):
+        rows = list(group)
+        people += 1
+        told += len(rows)
+        if dry_run:
+            continue
+        person = rows[0].user
+        body = render_to_string(
+            "annotator/email/digest.txt", {"person": person, "rows": rows, "inbox_url": inbox_url}
+        )
+        subject = f"Claimmark: {len(rows)} new notification{'s' if len(rows) != 1 else ''}"
+        send_mail(subject, body, None, [person.email])
+        now = timezone.now()
+        with transaction.atomic():
+            for notification in rows:
+                notification.emailed_at = now
+                notification.save(update_fields=["emailed_at"])
+    return people, told

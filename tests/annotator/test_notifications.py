@@ -179,3 +179,31 @@ def test_posting_a_comment_with_nobodys_name_warns_on_the_page(client, annotatio
     response = client.post(f"/annotations/{annotation.pk}/comments/", {"body": "Ask @zed"}, **HX)
     assert response.status_code == 200
     assert "Nobody has the user name @zed, so nobody was told." in response.content.decode()
+
+
+def test_the_digest_emails_each_person_once_per_notification(annotation, alice, bob, mailoutbox):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    alice.email = "alice@example.org"
+    alice.save()
+    services.comment_create(annotation=annotation, author=bob, body="@alice look")
+    services.review_set(annotation=annotation, reviewer=bob, verdict="agree")
+    out = StringIO()
+    call_command("send_notification_digest", "--dry-run", stdout=out)
+    assert "Would e-mail 1 person about 2 notifications." in out.getvalue()
+    assert mailoutbox == []
+    call_command("send_notification_digest", stdout=out)
+    assert len(mailoutbox) == 1
+    mail = mailoutbox[0]
+    assert mail.to == ["alice@example.org"]
+    assert mail.subject == "Claimmark: 2 new notifications"
+    assert "bob mentioned you" in mail.body and "bob agreed with" in mail.body
+    assert "/notifications/" in mail.body
+    call_command("send_notification_digest", stdout=out)  # nothing new: no second e-mail
+    assert len(mailoutbox) == 1
+    # Bob has no address: nothing for him, whatever he has unread.
+    services.comment_create(annotation=annotation, author=alice, body="@bob thanks")
+    call_command("send_notification_digest", stdout=out)
+    assert len(mailoutbox) == 1

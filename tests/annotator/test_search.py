@@ -154,3 +154,21 @@ def test_highlight_is_safe_and_marks_other_forms():
     html = search.highlight("<i>Arrested</i> & arrests", ["arrests"])
     assert html == "&lt;i&gt;<mark>Arrested</mark>&lt;/i&gt; &amp; <mark>arrests</mark>"
     assert search.query_words('"gen z" or -opinion Mexico') == ["gen", "z", "mexico"]
+
+
+def test_rebuild_command_restores_documents(api, article, found):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    if POSTGRES:
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM annotator_searchdocument")  # as after a bulk load
+        assert _ids(api, article.slug, "forecast") == set()
+        call_command("rebuild_search_index", "--article", article.slug, stdout=out)
+        assert "Computed the search documents" in out.getvalue()
+    else:
+        call_command("rebuild_search_index", stdout=out)
+        assert "Nothing to rebuild" in out.getvalue()
+    assert _ids(api, article.slug, "forecast") == {found["comment"].pk}
