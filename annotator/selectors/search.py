@@ -32,6 +32,7 @@ from articles.models import Article
 
 QUERY_MAX_LENGTH = 200
 SEARCH_PAGE = 50
+PAGES_MAX = 1000  # 50,000 results; a narrower search beats paging further
 ARTICLE_RESULTS = 10
 SNIPPET = 90  # code points of context either side of a match
 CONFIGS = ("english", "spanish", "simple")

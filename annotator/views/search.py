@@ -15,7 +15,7 @@ from annotator.views._htmx import HtmxHttpRequest, message_of
 @require_GET
 def search(request: HtmxHttpRequest):
     try:
-        page = max(1, int(request.GET.get("page", 1)))
+        page = min(max(1, int(request.GET.get("page", 1))), selectors.PAGES_MAX)
     except ValueError:
         page = 1
     context = {
@@ -27,6 +27,8 @@ def search(request: HtmxHttpRequest):
     }
     status = 200
     try:
+        if not context["q"]:
+            raise ValidationError("")  # nothing asked yet: the form alone
         results = selectors.search_results(request.user, request.GET, page=page)
         # Two URLs per result, made from one reverse() each (not one per result).
         thread = reverse("annotator:annotation_thread", args=[0])
@@ -36,8 +38,9 @@ def search(request: HtmxHttpRequest):
                 hit.thread_url = thread.replace("/0/", f"/{hit.annotation.pk}/")
         context["results"] = results
     except ValidationError as error:
-        context["error"] = message_of(error)
-        status = 400
+        if context["q"]:
+            context["error"] = message_of(error)
+            status = 400
     kept = request.GET.copy()
     kept.pop("page", None)
     context["kept"] = kept.urlencode()

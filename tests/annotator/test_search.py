@@ -172,3 +172,13 @@ def test_rebuild_command_restores_documents(api, article, found):
         call_command("rebuild_search_index", stdout=out)
         assert "Nothing to rebuild" in out.getvalue()
     assert _ids(api, article.slug, "forecast") == {found["comment"].pk}
+
+
+def test_search_page_without_words_shows_the_form_and_pages_are_bounded(alice_client, found):
+    empty = alice_client.get("/search/")
+    assert empty.status_code == 200
+    page = empty.content.decode()
+    assert 'id="search-q"' in page and "Nothing matches" not in page
+    far = alice_client.get("/search/", {"q": "bridge", "page": "9" * 30})
+    assert far.status_code == 200
+    assert "No more results on page 1000" in far.content.decode()
