@@ -8,8 +8,9 @@ word ("arrests" finds "arrested"), any other language matches words as written
 through an index on the expression ARTICLE_VECTOR. The query is read as a web search
 does: words (all of them), "a phrase", `or`, `-word`.
 
-On SQLite (development), every word of the query must appear in one of those texts,
-case-insensitively for ASCII letters; no stemming.
+On SQLite (development), every word of the query must appear in one of those texts
+(and no -word), case-insensitively for ASCII letters; no stemming, and `or` and
+phrases are read as plain words.
 
 The matching words are marked for the page by `highlight()`, which escapes the text
 first and then wraps the matches in <mark>, so no input can become markup.
@@ -62,11 +63,12 @@ def clean_query(value) -> str:
     return value
 
 
-def query_words(query: str) -> list[str]:
-    """The words to look for, lower-cased, without `or` and words to leave out (-word)."""
+def query_words(query: str, *, left_out: bool = False) -> list[str]:
+    """The words to look for, lower-cased, without `or`; with `left_out`, the words to
+    leave out instead (written -word)."""
     words = []
     for token in query.split():
-        if token.startswith("-") or token.lower() == "or":
+        if token.lower() == "or" or token.startswith("-") != left_out:
             continue
         words.extend(w.lower() for w in WORD_RE.findall(token))
     return list(dict.fromkeys(words))
@@ -87,19 +89,28 @@ def annotation_matches(queryset, query: str):
             matching |= Q(config=config, document=words)
         documents = SearchDocument.objects.filter(matching).values("annotation_id")
         return queryset.filter(pk__in=documents)
-    for word in query_words(query):
-        comments = Comment.objects.filter(
-            annotation=OuterRef("pk"), deleted_at__isnull=True, body__icontains=word
-        )
-        reasons = Review.objects.filter(annotation=OuterRef("pk"), comment__icontains=word)
-        queryset = queryset.filter(
-            Q(quote__icontains=word)
-            | Q(note__icontains=word)
-            | Q(settled_reason__icontains=word)
-            | Exists(comments)
-            | Exists(reasons)
-        )
+    words, left_out = query_words(query), query_words(query, left_out=True)
+    if not words and not left_out:  # only punctuation: nothing to find, as on PostgreSQL
+        return queryset.none()
+    for word in words:
+        queryset = queryset.filter(_annotation_holds(word))
+    for word in left_out:
+        queryset = queryset.exclude(_annotation_holds(word))
     return queryset
+
+
+def _annotation_holds(word: str) -> Q:
+    comments = Comment.objects.filter(
+        annotation=OuterRef("pk"), deleted_at__isnull=True, body__icontains=word
+    )
+    reasons = Review.objects.filter(annotation=OuterRef("pk"), comment__icontains=word)
+    return (
+        Q(quote__icontains=word)
+        | Q(note__icontains=word)
+        | Q(settled_reason__icontains=word)
+        | Exists(comments)
+        | Exists(reasons)
+    )
 
 
 def article_matches(queryset, query: str):
@@ -116,8 +127,13 @@ def article_matches(queryset, query: str):
             f"{ARTICLE_VECTOR} @@ ({either})", [query] * len(CONFIGS), output_field=BooleanField()
         )
         return queryset.filter(condition)
-    for word in query_words(query):
+    words, left_out = query_words(query), query_words(query, left_out=True)
+    if not words and not left_out:
+        return queryset.none()
+    for word in words:
         queryset = queryset.filter(Q(title__icontains=word) | Q(text__icontains=word))
+    for word in left_out:
+        queryset = queryset.exclude(Q(title__icontains=word) | Q(text__icontains=word))
     return queryset
 
 
