@@ -208,9 +208,10 @@
       chars: articleChars(), active: "end", handles: {},
     };
     document.body.classList.add("is-adjusting");
-    mode.bar = makeBar();
+    // In this order, so Tab goes start handle, end handle, Save, Cancel.
     mode.handles.start = makeHandle("start");
     mode.handles.end = makeHandle("end");
+    mode.bar = makeBar();
     paint();
     mode.handles.end.scrollIntoView({ block: "center" });
     paint();
