@@ -286,7 +286,9 @@ def annotation_update(*, annotation: Annotation, actor, version=None, **changes)
     When `version` is given it must equal the stored version, or StaleVersion is raised.
     Each change increments the version; a change of tag or span (or of the words a span
     holds) also increments the claim version, which outdates earlier verdicts (see
-    _save_claim). A span selected again makes the anchor exact.
+    _save_claim). A span selected again makes the anchor exact; the history's reason
+    says "span adjusted" when it was exact already, "span selected again" when it was
+    moved or orphaned.
     """
     span_only = bool(changes) and set(changes) <= SPAN_FIELDS
     allowed = Annotation.is_reanchorable_by if span_only else None
@@ -298,7 +300,12 @@ def annotation_update(*, annotation: Annotation, actor, version=None, **changes)
     reason = "changed"
     if SPAN_FIELDS & set(changes):
         checked = _claim(current) == before and was_anchor != current.anchor
-        reason = "anchor checked" if checked else "span selected again"
+        if checked:
+            reason = "anchor checked"
+        elif was_anchor == Annotation.Anchor.EXACT:
+            reason = "span adjusted"  # its author moved the ends of a span in place
+        else:
+            reason = "span selected again"  # a moved or orphaned one, found again
     _save_claim(current, actor, reason, before)
     search_index_refresh(annotation_ids=[current.pk])
     current.event = events.annotation_changed("annotation.changed", current, actor, was_tag=was_tag)

@@ -57,6 +57,7 @@ def test_patch_moves_the_span_under_if_match_and_outdates_verdicts(api, article,
     assert stale.status_code == 412
 
     latest = history.annotation_revisions(Annotation.objects.get(pk=annotation.pk))[0]
+    assert latest.record.history_change_reason == "span adjusted"
     changes = {c.field: (c.before, c.after) for c in latest.changes}
     assert any("said the bridge opened" in str(v) for v in changes.values()), changes
     event = Event.objects.filter(kind="annotation.changed", object_id=annotation.pk).last()

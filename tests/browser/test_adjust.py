@@ -82,7 +82,7 @@ def test_drag_the_end_of_a_span_save_and_see_the_history(
     panel = page.locator("#thread-panel")
     panel.locator("#history summary").click()
     expect(panel.locator("#history")).to_contain_text("the bridge opened")
-    expect(panel.locator("#history")).to_contain_text("span selected again")
+    expect(panel.locator("#history")).to_contain_text("span adjusted")
     assert console_errors == []
 
 
