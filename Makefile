@@ -58,6 +58,7 @@ bench: install
 	$(PY) bench/agreement_page.py
 	$(PY) bench/api_load.py
 	$(PY) bench/live_reader.py
+	$(PY) bench/search.py
 
 clean:
 	rm -rf $(VENV) staticfiles

@@ -22,6 +22,15 @@ class AnnotationUpdateForm(forms.Form):
     version = forms.IntegerField(min_value=1)
 
 
+class AnnotationAdjustForm(forms.Form):
+    """The reader's Adjust mode: the span's new ends and the words between them."""
+
+    start = forms.IntegerField(min_value=0)
+    end = forms.IntegerField(min_value=1)
+    quote = forms.CharField(strip=False)
+    version = forms.IntegerField(required=False, min_value=1)
+
+
 class AnnotationDeleteForm(forms.Form):
     version = forms.IntegerField(min_value=1)
 

@@ -1,6 +1,7 @@
 import hashlib
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Case, Count, Exists, F, Max, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
@@ -515,26 +516,45 @@ class Event(models.Model):
 
 
 class Notification(models.Model):
-    """Something a person should know about, shown until read. Minimal for now: an
-    article revision that moved or orphaned their annotations. (Issue 15, the inbox,
-    extends it; written by services.notify, without history: it is not shared work.)"""
+    """Something a person should know about, shown in their inbox until read: a mention,
+    a reply to their comment, a verdict on their annotation, a settlement of a dispute
+    they took part in, annotations to check after a revision. Written by
+    services.notify in the transaction of the write it is about; not shared work, so
+    no history. The header's unread badge counts these."""
 
     class Kind(models.TextChoices):
+        MENTION = "mention", "Mentioned you"
+        REPLY = "reply", "Replied to your comment"
+        VERDICT = "verdict", "Verdict on your annotation"
+        SETTLEMENT = "settlement", "Dispute settled"
         ANCHORS = "anchors", "Annotations to check after a revision"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
     kind = models.CharField(max_length=32, choices=Kind.choices)
+    # Who did it (none for the system).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     article = models.ForeignKey(
         "articles.Article", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     annotation = models.ForeignKey(
         Annotation, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
+    comment = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     text = models.TextField()
     is_read = models.BooleanField(default=False)
     created = models.DateTimeField(auto_now_add=True)
+    # When an e-mail digest told the person of it (manage.py send_notification_digest).
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["is_read", "-created", "-id"]
@@ -591,6 +611,8 @@ class ApiToken(models.Model):
         if self.expires is not None and self.expires <= timezone.now():
             return False
         return constant_time_compare(self.password_fingerprint, self.fingerprint_of(user))
+
+
 IMPORT_FILE_MAX_BYTES = 10 * 1024 * 1024
 
 
@@ -610,3 +632,32 @@ class ImportUpload(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.format}) for {self.user_id}"
+
+
+class SearchDocument(models.Model):
+    """The words search finds an annotation by (its quote, note, live comments and
+    verdict reasons), as a PostgreSQL tsvector in the text search configuration of its
+    article's language (search_config). Derived from those rows and rewritten by
+    services.search_index after each write to them; not content, so no history. On
+    SQLite the table stays empty and search reads the rows themselves."""
+
+    annotation = models.OneToOneField(
+        Annotation, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    config = models.CharField(max_length=16)
+    document = SearchVectorField(null=True)
+
+    def __str__(self):
+        return f"search document of annotation {self.annotation_id} ({self.config})"
+
+
+def search_config(language: str) -> str:
+    """The PostgreSQL text search configuration for an article's language code: Spanish
+    and English stem their words; any other language is matched word for word
+    ("simple"), which finds exact words but not their other forms."""
+    code = (language or "").lower()
+    if code.startswith("es"):
+        return "spanish"
+    if code.startswith("en"):
+        return "english"
+    return "simple"

@@ -14,10 +14,12 @@ from annotator.views import (
     health,
     history,
     live,
+    notifications,
     people,
     reader,
     review,
     revisions,
+    search,
     tokens,
     transfer,
 )
@@ -39,6 +41,7 @@ article_urls = [
 
 annotation_urls = [
     path("edit/", reader.annotation_update, name="annotation_update"),
+    path("adjust/", reader.annotation_adjust, name="annotation_adjust"),
     path("delete/", reader.annotation_delete, name="annotation_delete"),
     path("restore/", reader.annotation_restore, name="annotation_restore"),
     path("thread/", discussion.annotation_thread, name="annotation_thread"),
@@ -71,6 +74,14 @@ page_urls = [
     ),
     path("mentions/", people.mention_list, name="mention_list"),
     path("mentions/read/", people.mentions_mark_read, name="mentions_mark_read"),
+    path("mentions/names/", people.person_names, name="person_names"),
+    path("search/", search.search, name="search"),
+    path("notifications/", notifications.notification_list, name="notification_list"),
+    path(
+        "notifications/read/",
+        notifications.notifications_mark_read,
+        name="notifications_mark_read",
+    ),
     path("people/<str:username>/", people.person_detail, name="person_detail"),
     path("import/", transfer.import_page, name="import_page"),
     path("import/done/", transfer.import_done, name="import_done"),

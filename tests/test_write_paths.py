@@ -50,6 +50,10 @@ READ_ONLY = {
     "annotator:import_done",
     "api:labelstudio_config",
     "api:w3c_collection",
+    "annotator:search",
+    "annotator:notification_list",
+    "annotator:person_names",
+    "api:notifications",
 }
 WRITE_PATHS = [
     "articles:article_create",
@@ -82,6 +86,10 @@ WRITE_PATHS = [
     "api:annotation_settle",
     "api:annotation_settle (DELETE)",
     "annotator:import_page",
+    "annotator:annotation_adjust",
+    # Marking notifications read marks the mentions among them read (with history).
+    "annotator:notifications_mark_read",
+    "api:notifications_read",
 ]
 
 
@@ -284,6 +292,26 @@ def _pages(client, w, alice, bob, admin_user):
             bob,
         )[1:],
         "annotator:import_page": lambda: _import_page(client, a, bob),
+        "annotator:annotation_adjust": lambda: (
+            _as(client, alice).post(
+                f"/annotations/{mine.pk}/adjust/",
+                {
+                    "start": text.index("shameful"),
+                    "end": text.index(" waste"),
+                    "quote": "shameful",
+                    "version": 1,
+                },
+            ),  # fmt: skip
+            alice,
+        ),
+        "annotator:notifications_mark_read": lambda: (
+            _as(client, bob).post("/notifications/read/"),
+            bob,
+        ),
+        "api:notifications_read": lambda: (
+            _api(bob).post("/api/notifications/read/", {}, format="json"),
+            bob,
+        ),
     }
 
 

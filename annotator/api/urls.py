@@ -13,6 +13,7 @@ from annotator.api import (
     auth,
     discussion,
     errors,
+    notifications,
     transfer,
     w3c,
 )
@@ -50,6 +51,12 @@ api_urls = [
         "annotations/<str:pk>/settle/",
         adjudication.AnnotationSettleView.as_view(),
         name="annotation_settle",
+    ),
+    path("notifications/", notifications.NotificationListView.as_view(), name="notifications"),
+    path(
+        "notifications/read/",
+        notifications.NotificationReadView.as_view(),
+        name="notifications_read",
     ),
     path("export/", transfer.ExportView.as_view(), name="export"),
     path("import/", transfer.ImportView.as_view(), name="import"),

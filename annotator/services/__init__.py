@@ -36,7 +36,11 @@ from annotator.services.import_uploads import (
     import_upload_take,
 )
 from annotator.services.imports import ImportItem, annotations_import
-from annotator.services.notifications import notify
+from annotator.services.notifications import (
+    notification_digest_send,
+    notifications_mark_read,
+    notify,
+)
 from annotator.services.reviews import PROPOSAL_ADOPTED, review_set
 from annotator.services.revisions import (
     RevisionPlan,
@@ -46,6 +50,7 @@ from annotator.services.revisions import (
     revision_text,
 )
 from annotator.services.rules import check_span, clean_note, message_of
+from annotator.services.search_index import search_index_rebuild, search_index_refresh
 
 __all__ = [
     "PROPOSAL_ADOPTED",
@@ -79,7 +84,11 @@ __all__ = [
     "mentions_mark_read",
     "merge_edit",
     "message_of",
+    "notification_digest_send",
+    "notifications_mark_read",
     "notify",
     "review_set",
+    "search_index_rebuild",
+    "search_index_refresh",
     "revision_text",
 ]

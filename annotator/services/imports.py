@@ -17,6 +17,7 @@ from annotator.services import revisions
 from annotator.services.annotations import _current_text, _span_fields
 from annotator.services.bulk_history import record_history
 from annotator.services.rules import clean_note
+from annotator.services.search_index import search_index_refresh
 
 BATCH = 1000
 
@@ -85,6 +86,7 @@ def annotations_import(
         objects = [Annotation(created=now, modified=now, **row) for row in rows]
         made = [a.pk for a in Annotation.objects.bulk_create(objects, batch_size=BATCH)]
     record_history(Annotation, made, user=actor, reason=None, date=now, history_type="+")
+    search_index_refresh(annotation_ids=made)
     if made:
         events.record(
             "article.changed", article_id=article.pk, actor=actor, payload={"reason": "import"}
