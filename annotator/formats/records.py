@@ -402,8 +402,14 @@ def import_records(
     tag_keys = set(Tag.objects.values_list("key", flat=True))
     people = _people(records, actor)
     articles_by_text: dict[str, Article | None] = {}
+    named: dict[tuple, Article | None] = {}  # (slug, revision, text): one lookup per line
     for record in records:
-        _earlier_revision(record)
+        if record.article is None and record.revision is not None and record.slug:
+            key = (record.slug, record.revision, record.text)
+            if key not in named:
+                _earlier_revision(record)
+                named[key] = record.article
+            record.article = named[key]
         if record.article is None and record.text not in articles_by_text:
             same = Article.objects.filter(text=record.text)
             articles_by_text[record.text] = (

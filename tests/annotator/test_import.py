@@ -1,4 +1,5 @@
 import json
+import re
 
 import pytest
 from rest_framework.test import APIClient
@@ -233,3 +234,34 @@ def test_doccano_notes_that_do_not_line_up_with_labels_are_refused(api, article,
     response = api.post("/api/import/?format=doccano", line, content_type="text/plain")
     assert response.status_code == 400
     assert reason in response.json()["detail"] and not Annotation.objects.exists()
+
+
+def _doccano_line(article, labels):
+    return json.dumps(
+        {
+            "text": article.text,
+            "title": article.title,
+            "slug": article.slug,
+            "revision": article.version,
+            "label": labels,
+        }
+    )
+
+
+def test_importing_an_exported_doccano_line_looks_its_article_up_once(api, article):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    words = [(m.start(), m.end()) for m in re.finditer(r"\w+", article.text)]
+
+    def queries(count):
+        _empty_annotations()
+        line = _doccano_line(article, [[s, e, "fact"] for s, e in words[:count]])
+        with CaptureQueriesContext(connection) as ctx:
+            response = api.post("/api/import/?format=doccano", line, content_type="x/y")
+        assert response.status_code == 201, response.content
+        assert response.json()["created"] == count
+        return len(ctx.captured_queries)
+
+    assert len(words) >= 20
+    assert queries(3) == queries(20)
