@@ -18,14 +18,18 @@ install: $(VENV)/.installed
 
 setup: install
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
 	$(PY) manage.py setup_demo
 
 # Production mode on this machine: settings from the environment (README, Configuration).
 serve: install
+	@test -n "$$DJANGO_SECRET_KEY" || { echo "make serve: set DJANGO_SECRET_KEY (a long random secret) first; production mode will not start without one." >&2; exit 1; }
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
 	$(VENV)/bin/gunicorn annotator.asgi:application -k uvicorn_worker.UvicornWorker \
 	  --workers $${WEB_CONCURRENCY:-2} --timeout $${GUNICORN_TIMEOUT:-30} \
+	  --keep-alive $${GUNICORN_KEEPALIVE:-30} \
 	  --graceful-timeout 10 --no-control-socket --bind $(HOST):$(PORT)
 
 run: setup
@@ -55,6 +59,7 @@ bench: install
 	$(PY) bench/api_load.py
 	$(PY) bench/live_reader.py
 	$(PY) bench/keyboard_reader.py
+	$(PY) bench/search.py
 
 clean:
 	rm -rf $(VENV) staticfiles

@@ -14,11 +14,14 @@ from a2wsgi import WSGIMiddleware
 from django.core.asgi import get_asgi_application
 from django.core.wsgi import get_wsgi_application
 
+from annotator.wsgi import require_secret_key
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "annotator.settings")
 
 STREAM_PREFIX = "/stream/"
 
 streams = get_asgi_application()
+require_secret_key()
 pages = WSGIMiddleware(get_wsgi_application(), workers=int(os.environ.get("DJANGO_THREADS", "8")))
 
 

@@ -19,7 +19,6 @@ fans out.
 """
 
 import contextvars
-import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -30,28 +29,14 @@ from django.utils import timezone
 from annotator.models import Annotation, Comment, Event, Review
 
 CHANNEL = "claimmark_events"
-# The first key of PostgreSQL's two-key advisory locks taken here: article feeds and
-# spans being tagged. Any constant works; this one spells "cm".
+# The first key of PostgreSQL's two-key advisory locks taken here: article feeds. Any
+# constant works; this one spells "cm".
 _FEED_LOCK = 0x636D
-_SPAN_LOCK = 0x636E
 
 # Callables given the committed events when there is no database notification (SQLite).
 LOCAL_LISTENERS: list[Callable[[list[Event]], None]] = []
 
 _batch: contextvars.ContextVar[set | None] = contextvars.ContextVar("event_batch", default=None)
-
-
-def _advisory_lock(namespace: int, key: int) -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [namespace, key % 2**31])
-
-
-def lock_span(article_id: int, start: int, end: int) -> None:
-    """Serialise creates of the same span on the same article until commit, so that the
-    checks for duplicates and identical tags see each other (PostgreSQL; SQLite's
-    writers are serialised already)."""
-    _advisory_lock(_SPAN_LOCK, zlib.crc32(f"{article_id}:{start}:{end}".encode()))
 
 
 def record(
@@ -71,25 +56,54 @@ def record(
     if batch is not None and article_id is not None:
         batch.add(article_id)
         return None
-    if article_id is not None:
-        _advisory_lock(_FEED_LOCK, article_id)
+    actor = actor if getattr(actor, "pk", None) else None
+    if connection.vendor == "postgresql":
+        return _record_postgresql(kind, payload, article_id, recipient_id, object_id, actor)
     event = Event.objects.create(
         kind=kind,
         article_id=article_id,
         recipient_id=recipient_id,
         object_id=object_id,
-        actor=actor if getattr(actor, "pk", None) else None,
+        actor=actor,
         payload=payload,
     )
     _announce(event)
     return event
 
 
+def _record_postgresql(kind, payload, article_id, recipient_id, object_id, actor) -> Event:
+    """The article's feed lock, the row and its NOTIFY in one statement (one round trip
+    instead of three on every write). The INSERT reads from the lock's row, so the id
+    is drawn only once the lock is held: ids of one article stay in commit order."""
+    event = Event(
+        kind=kind,
+        article_id=article_id,
+        recipient_id=recipient_id,
+        object_id=object_id,
+        actor=actor,
+        payload=payload,
+        created=timezone.now(),
+    )
+    meta = Event._meta
+    names = ["article", "recipient", "kind", "object_id", "actor", "created", "payload"]
+    fields = [meta.get_field(name) for name in names]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    values = [field.get_db_prep_save(getattr(event, field.attname), connection) for field in fields]
+    lock = "pg_advisory_xact_lock(%s, %s)" if article_id is not None else "%s, %s"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH feed AS (SELECT {lock}), "  # noqa: S608 - names from the model
+            f"made AS (INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) "
+            f"SELECT {', '.join(['%s'] * len(values))} FROM feed RETURNING id) "
+            "SELECT id, pg_notify(%s, id::text) FROM made",
+            [_FEED_LOCK, (article_id or 0) % 2**31, *values, CHANNEL],
+        )
+        event.pk = cursor.fetchone()[0]
+    event._state.adding = False
+    return event
+
+
 def _announce(event: Event) -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_notify(%s, %s)", [CHANNEL, str(event.pk)])
-        return
     transaction.on_commit(lambda: _wake_local([event]))
 
 

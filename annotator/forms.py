@@ -22,6 +22,15 @@ class AnnotationUpdateForm(forms.Form):
     version = forms.IntegerField(min_value=1)
 
 
+class AnnotationAdjustForm(forms.Form):
+    """The reader's Adjust mode: the span's new ends and the words between them."""
+
+    start = forms.IntegerField(min_value=0)
+    end = forms.IntegerField(min_value=1)
+    quote = forms.CharField(strip=False)
+    version = forms.IntegerField(required=False, min_value=1)
+
+
 class AnnotationDeleteForm(forms.Form):
     version = forms.IntegerField(min_value=1)
 
@@ -77,3 +86,23 @@ class AnchorForm(forms.Form):
                 "Choose a suggestion, select the words in the text, or type them."
             )
         return cleaned
+
+
+IMPORT_FORMAT_CHOICES = [
+    ("", "Recognise it from the file"),
+    ("w3c", "W3C Web Annotation (JSON-LD)"),
+    ("doccano", "doccano (JSONL)"),
+    ("labelstudio", "Label Studio tasks (JSON)"),
+    ("jsonl", "Claimmark JSON Lines"),
+]
+
+
+class ImportFileForm(forms.Form):
+    """The import page: a file and, when it cannot be recognised, its format."""
+
+    file = forms.FileField(
+        label="File",
+        help_text="A W3C Web Annotation file, doccano JSONL, Label Studio JSON or "
+        "Claimmark JSON Lines. Nothing is written until you confirm the preview.",
+    )
+    format = forms.ChoiceField(choices=IMPORT_FORMAT_CHOICES, required=False)

@@ -34,8 +34,11 @@ def _mention_tokens(text: str, is_known: Callable[[str], bool]) -> list[Token]:
     cursor = 0
     for match in MENTION_RE.finditer(text):
         username = match.group(1)
-        if not is_known(username):
+        known = is_known(username)
+        if not known:
             continue
+        if isinstance(known, str):
+            username = known  # the user name as it is spelled (`@Alice` is alice)
         if match.start() > cursor:
             tokens.append(_text(text[cursor : match.start()]))
         link = Token("link_open", "a", 1)
@@ -96,9 +99,13 @@ def mentioned_usernames(body: str) -> set[str]:
 
 
 def render(body: str, known_usernames: Iterable[str] | None = None) -> SafeString:
-    """Comment Markdown as safe HTML. Mentions link only to `known_usernames` when given."""
-    known = None if known_usernames is None else set(known_usernames)
-    env = {"is_known_user": (lambda name: True) if known is None else known.__contains__}
+    """Comment Markdown as safe HTML. Mentions link only to `known_usernames` when given,
+    whatever the case they were written in."""
+    if known_usernames is None:
+        env = {"is_known_user": lambda name: True}
+    else:
+        known = {name.lower(): name for name in known_usernames}
+        env = {"is_known_user": lambda name: known.get(name.lower())}
     html = _md.render(body, env)
     cleaned = nh3.clean(
         html,

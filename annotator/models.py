@@ -1,7 +1,11 @@
+import hashlib
+
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Count, Exists, F, Max, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
+from django.utils.crypto import constant_time_compare, salted_hmac
 from simple_history.models import HistoricalRecords
 
 # The curators group and who is in it are defined beside Article (articles never imports
@@ -78,20 +82,34 @@ class AnnotationQuerySet(models.QuerySet):
         }
 
     def with_status(self):
-        """Annotate `review_status` (Annotation.Status), which `annotation.status` reads."""
-        conditions = self._status_conditions()
+        """Annotate `review_status` (Annotation.Status), which `annotation.status` reads.
+
+        The same status as filter_status() decides, read with one look at the current
+        verdicts per row instead of three EXISTS: the greatest of "disputed" (a
+        disagreement) and "accepted" (an agreement) is "disputed" whenever there is a
+        disagreement; no current verdict leaves "pending"."""
         status = Annotation.Status
+        verdicts = (
+            Review.objects.filter(
+                annotation=OuterRef("pk"), claim_version=OuterRef("claim_version")
+            )
+            .order_by()
+            .values("annotation")
+            .annotate(
+                worst=Max(
+                    Case(
+                        When(verdict=Review.Verdict.DISAGREE, then=Value(status.DISPUTED.value)),
+                        default=Value(status.ACCEPTED.value),
+                        output_field=models.CharField(),
+                    )
+                )
+            )
+            .values("worst")
+        )
         return self.annotate(
             review_status=Case(
-                *(
-                    When(conditions[s], then=Value(s.value))
-                    for s in (
-                        status.SETTLED,
-                        status.DISPUTED,
-                        status.ACCEPTED,
-                    )
-                ),
-                default=Value(status.PENDING.value),
+                When(self._status_conditions()[status.SETTLED], then=Value(status.SETTLED.value)),
+                default=Coalesce(Subquery(verdicts), Value(status.PENDING.value)),
                 output_field=models.CharField(),
             )
         )
@@ -212,6 +230,9 @@ class Annotation(models.Model):
     # Orphaned only: the article revision whose text start/end and quote refer to (the
     # current text no longer holds them, so they are exempt from the range check).
     anchor_revision = models.PositiveIntegerField(null=True, blank=True)
+    # Provenance of an imported annotation: the user name its file gave as its creator,
+    # when that person is not its author here (only an admin imports in others' names).
+    imported_from = models.CharField(max_length=150, blank=True, default="", editable=False)
 
     objects = AnnotationQuerySet.as_manager()
     history = HistoricalRecords()
@@ -244,7 +265,8 @@ class Annotation(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["article", "start"], name="annotation_article_start"),
+            # The API list's keyset pages: an index range from (start, id) in that order.
+            models.Index(fields=["article", "start", "id"], name="annotation_article_keyset"),
             models.Index(fields=["author", "created"], name="annotation_author_created"),
         ]
 
@@ -494,26 +516,45 @@ class Event(models.Model):
 
 
 class Notification(models.Model):
-    """Something a person should know about, shown until read. Minimal for now: an
-    article revision that moved or orphaned their annotations. (Issue 15, the inbox,
-    extends it; written by services.notify, without history: it is not shared work.)"""
+    """Something a person should know about, shown in their inbox until read: a mention,
+    a reply to their comment, a verdict on their annotation, a settlement of a dispute
+    they took part in, annotations to check after a revision. Written by
+    services.notify in the transaction of the write it is about; not shared work, so
+    no history. The header's unread badge counts these."""
 
     class Kind(models.TextChoices):
+        MENTION = "mention", "Mentioned you"
+        REPLY = "reply", "Replied to your comment"
+        VERDICT = "verdict", "Verdict on your annotation"
+        SETTLEMENT = "settlement", "Dispute settled"
         ANCHORS = "anchors", "Annotations to check after a revision"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
     kind = models.CharField(max_length=32, choices=Kind.choices)
+    # Who did it (none for the system).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     article = models.ForeignKey(
         "articles.Article", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     annotation = models.ForeignKey(
         Annotation, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
+    comment = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     text = models.TextField()
     is_read = models.BooleanField(default=False)
     created = models.DateTimeField(auto_now_add=True)
+    # When an e-mail digest told the person of it (manage.py send_notification_digest).
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["is_read", "-created", "-id"]
@@ -521,3 +562,102 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.kind} for {self.user_id}: {self.text[:40]}"
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def live(self):
+        from django.utils import timezone
+
+        return self.filter(Q(expires__isnull=True) | Q(expires__gt=timezone.now()))
+
+
+class ApiToken(models.Model):
+    """An API token. Only a hash of it is stored (a leaked table holds no usable token),
+    with its first characters to tell tokens apart. It also keeps a fingerprint of its
+    owner's password when it was made, so a password change, by whatever path (the
+    password page, the admin, `changepassword`), revokes every token made before it.
+    Not shared work, so no history: services/tokens.py writes it."""
+
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(max_length=8, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    password_fingerprint = models.CharField(max_length=64, editable=False)
+    created = models.DateTimeField(auto_now_add=True)
+    expires = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    def __str__(self):
+        return f"{self.prefix}… of {self.user_id}"
+
+    @staticmethod
+    def digest_of(key: str) -> str:
+        # Tokens are 256 random bits: a fast hash is enough (no guessing to slow down).
+        return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+    @staticmethod
+    def fingerprint_of(user) -> str:
+        return salted_hmac("claimmark.api-token", user.password, algorithm="sha256").hexdigest()
+
+    def is_valid_for(self, user) -> bool:
+        """Not expired, and made under the user's current password."""
+        from django.utils import timezone
+
+        if self.expires is not None and self.expires <= timezone.now():
+            return False
+        return constant_time_compare(self.password_fingerprint, self.fingerprint_of(user))
+
+
+IMPORT_FILE_MAX_BYTES = 10 * 1024 * 1024
+
+
+class ImportUpload(models.Model):
+    """A file chosen on the import page, held between its preview and the import: one
+    per person (a new preview replaces it), removed by the import. A holding area, not
+    shared work, so it keeps no history."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    format = models.CharField(max_length=32)
+    name = models.CharField(max_length=255)
+    data = models.BinaryField()
+    digest = models.CharField(max_length=64)
+    created = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"{self.name} ({self.format}) for {self.user_id}"
+
+
+class SearchDocument(models.Model):
+    """The words search finds an annotation by (its quote, note, live comments and
+    verdict reasons), as a PostgreSQL tsvector in the text search configuration of its
+    article's language (search_config). Derived from those rows and rewritten by
+    services.search_index after each write to them; not content, so no history. On
+    SQLite the table stays empty and search reads the rows themselves."""
+
+    annotation = models.OneToOneField(
+        Annotation, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    config = models.CharField(max_length=16)
+    document = SearchVectorField(null=True)
+
+    def __str__(self):
+        return f"search document of annotation {self.annotation_id} ({self.config})"
+
+
+def search_config(language: str) -> str:
+    """The PostgreSQL text search configuration for an article's language code: Spanish
+    and English stem their words; any other language is matched word for word
+    ("simple"), which finds exact words but not their other forms."""
+    code = (language or "").lower()
+    if code.startswith("es"):
+        return "spanish"
+    if code.startswith("en"):
+        return "english"
+    return "simple"

@@ -6,6 +6,7 @@ environment; the defaults work on a laptop with no configuration at all.
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -46,8 +47,10 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Full-text search (SearchVectorField, SearchQuery); harmless on SQLite.
+    "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
+    "axes",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
@@ -70,6 +73,12 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Turns a sign-in lockout (annotator/lockout.py) into a 429 with a sentence.
+    "axes.middleware.AxesMiddleware",
+    # Outermost of ours last: htmx requests signed out go to sign-in (HX-Redirect), and
+    # pages and API answers are never reused from a cache without asking.
+    "annotator.middleware.HtmxSignInRedirectMiddleware",
+    "annotator.middleware.NoCacheMiddleware",
 ]
 
 ROOT_URLCONF = "annotator.urls"
@@ -106,6 +115,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
 elif envbool("DJANGO_DB_POOL", "1"):
+    from psycopg_pool import ConnectionPool
+
     # PostgreSQL: psycopg's connection pool, so no request pays for a new connection,
     # under the ASGI streams too (where persistent connections are not safe).
     DATABASES["default"]["CONN_MAX_AGE"] = 0
@@ -113,6 +124,9 @@ elif envbool("DJANGO_DB_POOL", "1"):
         "min_size": int(os.environ.get("DJANGO_DB_POOL_MIN", "2")),
         "max_size": int(os.environ.get("DJANGO_DB_POOL_MAX", "12")),
         "timeout": float(os.environ.get("DJANGO_DB_POOL_TIMEOUT", "10")),
+        # A connection is checked as it leaves the pool, so after a database restart
+        # no request meets a dead one (a 503): the app recovers by itself at once.
+        "check": ConnectionPool.check_connection,
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -128,6 +142,24 @@ LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "UTC")
+
+# E-mail (the notification digest): printed to the console unless a backend is set;
+# SMTP reads its server from the environment (Django 6.1's MAILERS).
+EMAIL_BACKEND_PATH = os.environ.get(
+    "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+)
+MAILERS = {"default": {"BACKEND": EMAIL_BACKEND_PATH}}
+if EMAIL_BACKEND_PATH.endswith("smtp.EmailBackend"):
+    MAILERS["default"]["OPTIONS"] = {
+        "host": os.environ.get("DJANGO_EMAIL_HOST", "localhost"),
+        "port": int(os.environ.get("DJANGO_EMAIL_PORT", "25")),
+        "username": os.environ.get("DJANGO_EMAIL_HOST_USER", ""),
+        "password": os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", ""),
+        "use_tls": envbool("DJANGO_EMAIL_USE_TLS"),
+    }
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "claimmark@localhost")
+# Links in e-mails start with this (no request to read the host from).
+SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://localhost:8000").rstrip("/")
 USE_I18N = True
 USE_TZ = True
 
@@ -147,6 +179,8 @@ STORAGES = {
 
 # A request body larger than this is refused before any view sees it.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+# Except the import endpoint's, which reads its body as a stream up to this.
+IMPORT_MAX_BYTES = int(os.environ.get("DJANGO_IMPORT_MAX_MB", "50")) * 1024 * 1024
 
 SECURE_CSP = {
     "default-src": [CSP.SELF],
@@ -168,22 +202,29 @@ SECURE_SSL_REDIRECT = envbool("DJANGO_SSL_REDIRECT")
 SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "0"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if envbool("DJANGO_BEHIND_PROXY") else None
-)
+BEHIND_PROXY = envbool("DJANGO_BEHIND_PROXY")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 
 REST_FRAMEWORK = {
     # Token first, so an anonymous API call gets 401 with "WWW-Authenticate: Token".
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "annotator.api.authentication.HashedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "annotator.api.pagination.Pagination",
     "PAGE_SIZE": 100,
     "EXCEPTION_HANDLER": "annotator.api.errors.exception_handler",
+    # JSON nested too deeply for Python's parser is a 400, not a RecursionError.
+    "DEFAULT_PARSER_CLASSES": [
+        "annotator.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"token": os.environ.get("DJANGO_TOKEN_RATE", "20/minute")},
+    # Behind a proxy, throttles count the address the proxy saw (X-Forwarded-For).
+    "NUM_PROXIES": 1 if envbool("DJANGO_BEHIND_PROXY") else None,
 }
 
 # The admin's "revert to this version" would save a historical row directly, around
@@ -212,4 +253,50 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    # Lockouts and repeated failures are warnings; every single try is not worth a line.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# Caches: shared by every server process, so the limits below hold across processes and
+# restarts. Redis when REDIS_URL is set; else a table in the database (`make setup`,
+# `make serve` and the tests create it with `manage.py createcachetable`).
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2},
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "claimmark_cache",
+        }
+    }
+
+# Sign-in lockouts (django-axes; annotator/lockout.py), counted in the database.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "annotator.lockout.LockoutHandler"
+AXES_FAILURE_LIMIT = int(os.environ.get("DJANGO_SIGNIN_FAILURES", "10"))
+SIGNIN_ADDRESS_FAILURES_ALLOWED = int(os.environ.get("DJANGO_SIGNIN_ADDRESS_FAILURES", "100"))
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Tries refused during a lockout are not counted: the wait stays the 15 minutes it says.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "annotator.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "annotator.lockout.client_address"
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+
+# API tokens (annotator.models.ApiToken): days until a new token expires; 0 = never.
+API_TOKEN_TTL_DAYS = int(os.environ.get("DJANGO_TOKEN_TTL_DAYS", "0"))
+
+# How long a client should wait before retrying when the database does not answer.
+UNAVAILABLE_RETRY_AFTER = 5

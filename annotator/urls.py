@@ -10,12 +10,18 @@ from annotator.views import (
     articles,
     auth,
     discussion,
+    errors,
+    health,
     history,
     live,
+    notifications,
     people,
     reader,
     review,
     revisions,
+    search,
+    tokens,
+    transfer,
 )
 
 article_urls = [
@@ -35,6 +41,7 @@ article_urls = [
 
 annotation_urls = [
     path("edit/", reader.annotation_update, name="annotation_update"),
+    path("adjust/", reader.annotation_adjust, name="annotation_adjust"),
     path("delete/", reader.annotation_delete, name="annotation_delete"),
     path("restore/", reader.annotation_restore, name="annotation_restore"),
     path("thread/", discussion.annotation_thread, name="annotation_thread"),
@@ -67,7 +74,17 @@ page_urls = [
     ),
     path("mentions/", people.mention_list, name="mention_list"),
     path("mentions/read/", people.mentions_mark_read, name="mentions_mark_read"),
+    path("mentions/names/", people.person_names, name="person_names"),
+    path("search/", search.search, name="search"),
+    path("notifications/", notifications.notification_list, name="notification_list"),
+    path(
+        "notifications/read/",
+        notifications.notifications_mark_read,
+        name="notifications_mark_read",
+    ),
     path("people/<str:username>/", people.person_detail, name="person_detail"),
+    path("import/", transfer.import_page, name="import_page"),
+    path("import/done/", transfer.import_done, name="import_done"),
 ]
 
 # Under annotator.asgi.STREAM_PREFIX: production serves these on the ASGI handler.
@@ -85,4 +102,13 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("annotator.api.urls")),
     path("stream/", include((stream_urls, "stream"))),
+    path("healthz", health.healthz, name="healthz"),
+    path("account/tokens/", tokens.token_list, name="token_list"),
 ]
+
+# Errors in the shape of the request: JSON under /api/, a fragment for htmx, else a page;
+# a database that does not answer is a 503 (annotator/views/errors.py).
+handler400 = errors.bad_request
+handler403 = errors.permission_denied
+handler404 = errors.page_not_found
+handler500 = errors.server_error

@@ -55,14 +55,14 @@ def env() -> dict:
 SEED = """
 import sys
 from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
 from simple_history.utils import bulk_create_with_history
 from annotator.models import Annotation, Tag
+from annotator.services import tokens as token_service
 from articles import services
 
 User = get_user_model()
 users = [User.objects.create_user(f"bench{i}") for i in range(16)]
-tokens = [Token.objects.create(user=u).key for u in users]
+tokens = [token_service.token_create(user=u)[1] for u in users]
 sentence = "Officials said the bridge opened in 2019 and it will probably double. "
 live = services.article_create(title="Live", text=sentence * 400, created_by=users[0])
 big = services.article_create(title="Export", text=sentence * 2000, created_by=users[0])

@@ -52,10 +52,10 @@ def seed() -> None:
     django.setup()
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
-    from rest_framework.authtoken.models import Token
     from simple_history.utils import bulk_create_with_history
 
     from annotator.models import Annotation, Comment, Review, Tag
+    from annotator.services.tokens import token_create
     from articles.models import Article
     from bench.reader_page import make_text
 
@@ -98,7 +98,7 @@ def seed() -> None:
     ]
     bulk_create_with_history(reviews, Review, batch_size=500)
     bulk_create_with_history(comments, Comment, batch_size=500)
-    print(Token.objects.create(user=authors[1]).key)
+    print(token_create(user=authors[1])[1])
 
 
 def make_database() -> str:

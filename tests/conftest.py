@@ -5,7 +5,12 @@ import os
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 import pytest  # noqa: E402
+from django.conf import settings as django_settings  # noqa: E402
 from django.core.cache import cache  # noqa: E402
+
+# Serving in production mode (annotator/asgi.py) needs a given secret key: the tests
+# give the one they run with, so app processes they start read their sessions.
+os.environ.setdefault("DJANGO_SECRET_KEY", django_settings.SECRET_KEY)
 
 from tests import factories  # noqa: E402
 
@@ -33,6 +38,16 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _cache_table(django_db_setup, django_db_blocker):
+    """The database cache's table (settings.CACHES without REDIS_URL), as `make setup`
+    makes it."""
+    from django.core.management import call_command
+
+    with django_db_blocker.unblock():
+        call_command("createcachetable", verbosity=0)
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _live_hub(django_db_setup, django_db_blocker):
     """Stop the live hub (its streams and its LISTEN connection) before the test
     database is dropped, which PostgreSQL refuses while a connection is open."""
@@ -43,7 +58,7 @@ def _live_hub(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings):
+def _test_settings(settings, _cache_table, django_db_blocker):
     # Fast hashing; static files without collectstatic; cookies over plain http.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
@@ -53,7 +68,8 @@ def _test_settings(settings):
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
     # Throttling counts in the cache; each test starts with none used.
-    cache.clear()
+    with django_db_blocker.unblock():
+        cache.clear()
 
 
 @pytest.fixture

@@ -45,6 +45,13 @@ def make_user(username: str, password: str = PASSWORD, **fields):
     return user
 
 
+def make_token(user) -> str:
+    """A new API token for `user`: the key to send as "Authorization: Token <key>"."""
+    from annotator.services import tokens
+
+    return tokens.token_create(user=user)[1]
+
+
 def make_article(*, created_by, title="The Bridge", text=SAMPLE_TEXT, **fields):
     return article_services.article_create(title=title, text=text, created_by=created_by, **fields)
 

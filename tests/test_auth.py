@@ -72,14 +72,19 @@ def test_wrong_password_shows_an_error(client, alice):
 
 
 def test_password_guessing_is_refused_after_ten_failures(client, alice, bob):
-    for _ in range(10):
+    for _ in range(9):
         response = client.post(reverse("login"), {"username": "alice", "password": "guess"})
         assert response.status_code == 200
+    # The tenth failure is processed (and fails), then the pair is locked out.
+    tenth = client.post(reverse("login"), {"username": "alice", "password": "guess"})
+    assert tenth.status_code == 429
     blocked = client.post(reverse("login"), {"username": "alice", "password": factories.PASSWORD})
     assert blocked.status_code == 429
-    assert "Too many failed sign-ins" in blocked.content.decode()
+    html = blocked.content.decode()
+    assert "Too many failed sign-ins for this user name. Wait 15 minutes" in html
+    assert 'value="alice"' in html and blocked["Retry-After"] == "900"
     assert "_auth_user_id" not in client.session
-    # Another user name from the same address still signs in, and that clears its count.
+    # Another user name from the same address still signs in.
     ok = client.post(reverse("login"), {"username": "bob", "password": factories.PASSWORD})
     assert ok.status_code == 302
 

@@ -47,6 +47,13 @@ READ_ONLY = {
     "annotator:article_presence",  # typing and leaving: not content, nothing stored
     "api:article-revisions",
     "annotator:anchor_list",
+    "annotator:import_done",
+    "api:labelstudio_config",
+    "api:w3c_collection",
+    "annotator:search",
+    "annotator:notification_list",
+    "annotator:person_names",
+    "api:notifications",
 }
 WRITE_PATHS = [
     "articles:article_create",
@@ -78,6 +85,11 @@ WRITE_PATHS = [
     "annotator:annotation_reopen",
     "api:annotation_settle",
     "api:annotation_settle (DELETE)",
+    "annotator:import_page",
+    "annotator:annotation_adjust",
+    # Marking notifications read marks the mentions among them read (with history).
+    "annotator:notifications_mark_read",
+    "api:notifications_read",
 ]
 
 
@@ -279,6 +291,27 @@ def _pages(client, w, alice, bob, admin_user):
             _api(bob).delete(f"/api/annotations/{mine.pk}/settle/"),
             bob,
         )[1:],
+        "annotator:import_page": lambda: _import_page(client, a, bob),
+        "annotator:annotation_adjust": lambda: (
+            _as(client, alice).post(
+                f"/annotations/{mine.pk}/adjust/",
+                {
+                    "start": text.index("shameful"),
+                    "end": text.index(" waste"),
+                    "quote": "shameful",
+                    "version": 1,
+                },
+            ),  # fmt: skip
+            alice,
+        ),
+        "annotator:notifications_mark_read": lambda: (
+            _as(client, bob).post("/notifications/read/"),
+            bob,
+        ),
+        "api:notifications_read": lambda: (
+            _api(bob).post("/api/notifications/read/", {}, format="json"),
+            bob,
+        ),
     }
 
 
@@ -294,6 +327,17 @@ def _edit_page(client, article, user):
         f"/articles/{article.slug}/edit/", {**data, "action": "save", "previewed": fingerprint}
     )
     return saved, user
+
+
+def _import_page(client, article, user):
+    """Preview a file on the import page, then import what was previewed."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    line = json.dumps({"text": article.text, "label": [[0, 9, "fact"]]}).encode()
+    file = SimpleUploadedFile("x.doccano.jsonl", line)
+    preview = _as(client, user).post("/import/", {"file": file, "action": "preview"})
+    digest = preview.context["upload"].digest
+    return client.post("/import/", {"action": "import", "upload": digest}), user
 
 
 def _settled(annotation, curator):

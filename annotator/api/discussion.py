@@ -11,6 +11,7 @@ writes to one are refused by the services with 400 "deleted".
 from django.core import exceptions as django_exceptions
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, permissions, status, viewsets
+from rest_framework import serializers as drf_serializers
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -32,6 +33,18 @@ def _comment_data(comments, *, many: bool = True):
     context = {"known_usernames": known_usernames(comments)}
     instance = comments if many else comments[0]
     return serializers.CommentSerializer(instance, many=many, context=context).data
+
+
+class CommentCreatedSerializer(serializers.CommentSerializer):
+    unknown_mentions = drf_serializers.ListField(
+        child=drf_serializers.CharField(),
+        read_only=True,
+        help_text="The @names in the body that are nobody's user name (any case): nobody "
+        "was notified for them. Empty when every name is someone's.",
+    )
+
+    class Meta(serializers.CommentSerializer.Meta):
+        fields = [*serializers.CommentSerializer.Meta.fields, "unknown_mentions"]
 
 
 class IsCommentAuthorOrReadOnly(permissions.BasePermission):
@@ -79,7 +92,7 @@ class AnnotationCommentViewSet(ContentLengthLimit, mixins.ListModelMixin, viewse
         summary="Post a comment, or a reply with parent",
         request=serializers.CommentCreateSerializer,
         responses={
-            201: serializers.CommentSerializer,
+            201: CommentCreatedSerializer,
             400: OpenApiResponse(
                 serializers.ErrorSerializer,
                 description="Empty or too long body, a parent not in this thread, or the "
@@ -107,8 +120,10 @@ class AnnotationCommentViewSet(ContentLengthLimit, mixins.ListModelMixin, viewse
             parent=parent,
         )
         location = request.build_absolute_uri(f"/api/comments/{comment.pk}/")
+        body = _comment_data([comment], many=False)
+        body["unknown_mentions"] = comment.unknown_mentions
         return Response(
-            _comment_data([comment], many=False),
+            body,
             status=status.HTTP_201_CREATED,
             headers={"Location": location},
         )

@@ -6,7 +6,7 @@ responses. Also the error responses the OpenAPI schema lists."""
 
 from django.conf import settings
 from django.core import exceptions as django_exceptions
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -37,8 +37,8 @@ class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_code = "too_large"
 
-    def __init__(self):
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    def __init__(self, limit: int | None = None):
+        limit = limit or settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         super().__init__(f"The request body is larger than the limit of {limit:,} bytes.")
 
 
@@ -139,11 +139,18 @@ def exception_handler(exc, context):
     return response
 
 
+def not_found(request, *args, **kwargs):
+    """Any other path under /api/: a JSON 404, in DEBUG too (where Django's handler404
+    would not run)."""
+    return JsonResponse({"detail": FRIENDLY["not_found"], "code": "not_found"}, status=404)
+
+
 ERRORS = {
     400: OpenApiResponse(serializers.ErrorSerializer, description="Invalid request."),
     401: OpenApiResponse(serializers.ErrorSerializer, description="Not signed in."),
     403: OpenApiResponse(serializers.ErrorSerializer, description="Not allowed."),
     404: OpenApiResponse(serializers.ErrorSerializer, description="No such object."),
+    411: OpenApiResponse(serializers.ErrorSerializer, description="Body sent in chunks."),
     413: OpenApiResponse(serializers.ErrorSerializer, description="Body over 1 MiB."),
 }
 

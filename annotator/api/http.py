@@ -4,8 +4,9 @@ and content negotiation for the transfer endpoints."""
 import re
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.http import Http404
-from rest_framework import permissions
+from rest_framework import exceptions, permissions
 from rest_framework.generics import get_object_or_404
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import BaseParser
@@ -25,8 +26,10 @@ def if_match_version(request, obj, *, kind: str = "", what: str = "annotation") 
         raise PreconditionRequired(what)
     if header == "*":
         return None
+    # Strong comparison (RFC 9110, 13.1.1): a weak tag (W/"...") never matches, so it
+    # reads as stale (412) like any tag that names no current version.
     for candidate in header.split(","):
-        match = re.fullmatch(rf'\s*(?:W/)?"{kind}(\d+)-(\d+)"\s*', candidate)
+        match = re.fullmatch(rf'\s*"{kind}(\d+)-(\d+)"\s*', candidate)
         if match and int(match.group(1)) == obj.pk:
             return int(match.group(2))
     # An ETag that names nothing current is stale by definition.
@@ -49,15 +52,45 @@ class RawBodyParser(BaseParser):
         return None
 
 
+class LengthRequired(exceptions.APIException):
+    status_code = 411
+    default_code = "length_required"
+    default_detail = (
+        "Send the file with a Content-Length header: a body sent in chunks (Transfer-Encoding: "
+        "chunked) is not read here. curl --data-binary @file sends one."
+    )
+
+
 class ContentLengthLimit:
     """Refuse an announced body over the limit before reading it: 413 JSON."""
 
+    def body_limit(self) -> int | None:
+        return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
     def initial(self, request, *args, **kwargs):
         length = request.META.get("CONTENT_LENGTH") or "0"
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        limit = self.body_limit()
         if limit is not None and length.isdigit() and int(length) > limit:
-            raise PayloadTooLarge()
+            raise PayloadTooLarge(limit)
         super().initial(request, *args, **kwargs)
+
+
+def read_body(request, limit: int) -> bytes:
+    """The request body of a file upload, read as a stream a mebibyte at a time (not
+    through `request.body`, which stops at DATA_UPLOAD_MAX_MEMORY_SIZE); 413 past
+    `limit`. Never silently empty: a body sent in chunks (which the servers hand to
+    Django as empty) is a 411, an empty one a 400."""
+    parts, size = [], 0
+    while chunk := request._request.read(1024 * 1024):
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(limit)
+        parts.append(chunk)
+    if parts:
+        return b"".join(parts)
+    if "chunked" in request.headers.get("Transfer-Encoding", "").lower():
+        raise LengthRequired()
+    raise ValidationError("The request body is empty: send the file as the body.", code="empty")
 
 
 class IsAuthorOrReadOnly(permissions.BasePermission):

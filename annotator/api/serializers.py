@@ -192,10 +192,14 @@ class HistoryEntrySerializer(serializers.Serializer):
 class TokenRequestSerializer(serializers.Serializer):
     username = TextField(max_length=150)
     password = TextField(max_length=4096)
+    expires_in_days = serializers.IntegerField(
+        required=False, min_value=1, max_value=3650, help_text="Default: DJANGO_TOKEN_TTL_DAYS."
+    )
 
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField()
+    expires = serializers.DateTimeField(allow_null=True, help_text="null: until revoked.")
 
 
 class ImportResultSerializer(serializers.Serializer):

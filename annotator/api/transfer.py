@@ -1,8 +1,9 @@
 """Export and import of annotations over the API, in the formats of annotator.formats."""
 
-from django.http import StreamingHttpResponse
+from django.conf import settings
+from django.http import HttpResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -10,7 +11,12 @@ from rest_framework.views import APIView
 from annotator import formats
 from annotator.api import serializers
 from annotator.api.errors import errors
-from annotator.api.http import ContentLengthLimit, JsonOnlyNegotiation, RawBodyParser
+from annotator.api.http import (
+    ContentLengthLimit,
+    JsonOnlyNegotiation,
+    RawBodyParser,
+    read_body,
+)
 from annotator.selectors.filters import ExportFilter
 
 
@@ -63,22 +69,52 @@ class ExportView(APIView):
 
 
 class ImportView(ContentLengthLimit, APIView):
-    """Import a W3C or doccano file (the request body) as annotations by you, all or nothing."""
+    """Import a W3C or doccano file (the request body, up to 50 MiB) as annotations by
+    you, all or nothing."""
 
     content_negotiation_class = JsonOnlyNegotiation
     parser_classes = [RawBodyParser]
+
+    def body_limit(self) -> int:
+        return settings.IMPORT_MAX_BYTES
 
     @extend_schema(
         parameters=[OpenApiParameter("format", str, enum=formats.IMPORT_FORMATS, required=True)],
         request={
             "application/ld+json": OpenApiTypes.OBJECT,
             "application/x-ndjson": OpenApiTypes.STR,
+            "application/json": OpenApiTypes.OBJECT,
         },
-        responses={201: serializers.ImportResultSerializer, **errors(400, 401, 413)},
+        responses={
+            201: serializers.ImportResultSerializer,
+            **errors(400, 401, 411),
+            413: OpenApiResponse(
+                serializers.ErrorSerializer,
+                description="Body over 50 MiB (DJANGO_IMPORT_MAX_MB); other endpoints: 1 MiB.",
+            ),
+        },
     )
     def post(self, request):
-        records = formats.parse(request.query_params.get("format", ""), request._request.body)
+        fmt = formats.check_format(
+            request.query_params.get("format", ""), formats.IMPORT_FORMATS, "an import format"
+        )
+        records = formats.parse(fmt, read_body(request, self.body_limit()))
         result = formats.import_records(records, actor=request.user)
         return Response(
             serializers.ImportResultSerializer(result).data, status=status.HTTP_201_CREATED
         )
+
+
+class LabelStudioConfigView(APIView):
+    """The Label Studio labeling configuration that `?format=labelstudio` exports match:
+    paste it into a project's Labeling Interface (Code) before importing the tasks."""
+
+    @extend_schema(responses={(200, "application/xml"): OpenApiTypes.STR, **errors(401)})
+    def get(self, request):
+        labelstudio = formats.EXPORTERS["labelstudio"]
+        response = HttpResponse(
+            labelstudio.labeling_config(), content_type=labelstudio.CONFIG_CONTENT_TYPE
+        )
+        name = f"claimmark{labelstudio.CONFIG_SUFFIX}"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response

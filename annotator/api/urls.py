@@ -1,7 +1,7 @@
 """URLs under /api/. Included from annotator/urls.py."""
 
 from django.contrib.auth.decorators import login_not_required, login_required
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
@@ -12,7 +12,10 @@ from annotator.api import (
     articles,
     auth,
     discussion,
+    errors,
+    notifications,
     transfer,
+    w3c,
 )
 
 router = DefaultRouter()
@@ -49,8 +52,20 @@ api_urls = [
         adjudication.AnnotationSettleView.as_view(),
         name="annotation_settle",
     ),
+    path("notifications/", notifications.NotificationListView.as_view(), name="notifications"),
+    path(
+        "notifications/read/",
+        notifications.NotificationReadView.as_view(),
+        name="notifications_read",
+    ),
     path("export/", transfer.ExportView.as_view(), name="export"),
     path("import/", transfer.ImportView.as_view(), name="import"),
+    path("w3c/", w3c.W3CCollectionView.as_view(), name="w3c_collection"),
+    path(
+        "export/labelstudio-config/",
+        transfer.LabelStudioConfigView.as_view(),
+        name="labelstudio_config",
+    ),
     path("schema/", SpectacularJSONAPIView.as_view(), name="schema"),
     *router.urls,
 ]
@@ -76,4 +91,7 @@ urlpatterns = [
         ),
         name="docs",
     ),
+    # Last: anything else under /api/ ending in "/" is a JSON 404 (without the slash,
+    # APPEND_SLASH redirects here first).
+    re_path(r"^.*/$", login_not_required(errors.not_found)),
 ]

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from django.core.exceptions import ValidationError
 
-from annotator.formats import csv, doccano, jsonl, w3c
+from annotator.formats import csv, doccano, jsonl, labelstudio, w3c
 from annotator.formats.records import ImportResult, export_queryset, import_records
 
 __all__ = [
@@ -23,9 +23,11 @@ __all__ = [
     "parse",
 ]
 
-EXPORTERS = {"w3c": w3c, "jsonl": jsonl, "doccano": doccano, "csv": csv}
+EXPORTERS = {
+    "w3c": w3c, "jsonl": jsonl, "doccano": doccano, "csv": csv, "labelstudio": labelstudio,
+}  # fmt: skip
 EXPORT_FORMATS = list(EXPORTERS)
-IMPORTERS = {"w3c": w3c, "doccano": doccano}
+IMPORTERS = {"w3c": w3c, "doccano": doccano, "labelstudio": labelstudio, "jsonl": jsonl}
 IMPORT_FORMATS = list(IMPORTERS)
 
 
@@ -62,9 +64,22 @@ def export_stream(
 
 
 def parse(fmt: str, data: bytes | str):
-    """The records of an import file in format `fmt` (w3c or doccano)."""
+    """The records of an import file in format `fmt` (IMPORT_FORMATS)."""
     check_format(fmt, IMPORT_FORMATS, "an import format")
-    return IMPORTERS[fmt].parse(data)
+    try:
+        records = IMPORTERS[fmt].parse(data)
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError, RecursionError):
+        # A shape no check above foresaw: still the file's fault, said as such.
+        raise ValidationError(
+            f"The file is not in the shape of a {fmt} export, so it cannot be read. "
+            "Nothing was imported.",
+            code="import_invalid",
+        ) from None
+    if not records:
+        raise ValidationError(
+            "The file holds no annotations, so there is nothing to import.", code="import_empty"
+        )
+    return records
 
 
 def _buffered(parts: Iterable[str], on_progress, size: int = 64 * 1024) -> Iterator[str]:

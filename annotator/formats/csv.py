@@ -1,4 +1,6 @@
-"""CSV: one annotation per row, for spreadsheets."""
+"""CSV: one annotation per row, for spreadsheets. The file starts with a UTF-8 byte
+order mark: without it Excel reads the file in the system's code page and shows "Chávez"
+as "ChÃ¡vez"; Python's csv (with utf-8-sig), LibreOffice and pandas skip it."""
 
 import csv
 import io
@@ -8,10 +10,12 @@ from annotator.formats.records import annotation_record, rows
 
 CONTENT_TYPE = "text/csv; charset=utf-8"
 SUFFIX = ".csv"
+BOM = "\ufeff"
 COLUMNS = [
     "id", "article", "start", "end", "quote", "prefix", "suffix", "tag", "note",
     "author", "status", "final_tag", "settled", "settled_by", "settled_reason",
     "anchor", "revision", "version", "claim_version", "created", "modified",
+    "imported_from",
 ]  # fmt: skip
 
 
@@ -33,7 +37,7 @@ def export(queryset, base_url: str) -> Iterator[str]:
         writer.writerow(values)
         return buffer.getvalue()
 
-    yield line(COLUMNS)
+    yield BOM + line(COLUMNS)
     for annotation in rows(queryset, reviews=True):
         record = annotation_record(annotation)
         settlement = record["settlement"] if record["settled"] else None

@@ -1,6 +1,10 @@
 """doccano JSONL: one article per line, {"text", "title", "slug", "revision", "label":
-[[start, end, tag], ...]}. The labels index the text on the line, the article's current
-revision, so orphaned annotations (whose offsets index an older text) are left out."""
+[[start, end, tag], ...], "annotator": [...], "note": [...]}. The labels index the text
+on the line, the article's current revision, so orphaned annotations (whose offsets index
+an older text) are left out. `annotator` and `note` are lists aligned with `label` (the
+i-th names who made the i-th label and its note): doccano keeps a line's extra keys as
+metadata, so they survive a trip through doccano, and importing the file back keeps
+each note."""
 
 import json
 from collections.abc import Iterator
@@ -20,21 +24,28 @@ CONTENT_TYPE = "application/x-ndjson; charset=utf-8"
 SUFFIX = ".doccano.jsonl"
 
 
-FIELDS = ("article_id", "start", "end", "tag__key", "settled_tag__key", "review_status")
+FIELDS = (
+    "article_id", "start", "end", "tag__key", "settled_tag__key", "review_status",
+    "author__username", "note",
+)  # fmt: skip
 
 
 def export(queryset, base_url: str) -> Iterator[str]:
     # One article per line; its labels are written as they are read, so an article with
-    # many annotations does not build a big list first. Each label carries the final tag
-    # (the settled one) where a curator settled the annotation, else its own tag.
+    # many annotations does not build a big list first (only its authors' names and
+    # notes, written after the labels). Each label carries the final tag (the settled
+    # one) where a curator settled the annotation, else its own tag.
     current = None
+    authors: list[str] = []
+    notes: list[str] = []
     placed = queryset.exclude(anchor=Annotation.Anchor.ORPHANED)
     for row in placed.values_list(*FIELDS).iterator(chunk_size=CHUNK_SIZE):
-        article_id, start, end, own_tag, settled_tag, status = row
+        article_id, start, end, own_tag, settled_tag, status, author, note = row
         tag = settled_tag if status == Annotation.Status.SETTLED else own_tag
         if article_id != current:
             if current is not None:
-                yield "]}\n"
+                yield _tail(authors, notes)
+                authors, notes = [], []
             article = Article.objects.only("slug", "title", "text", "version").get(pk=article_id)
             head = {
                 "text": article.text,
@@ -47,8 +58,27 @@ def export(queryset, base_url: str) -> Iterator[str]:
         else:
             yield ", "
         yield json.dumps([start, end, tag])
+        authors.append(author)
+        notes.append(note)
     if current is not None:
-        yield "]}\n"
+        yield _tail(authors, notes)
+
+
+def _tail(authors: list[str], notes: list[str]) -> str:
+    aligned = json.dumps({"annotator": authors, "note": notes}, ensure_ascii=False)
+    return "], " + aligned[1:] + "\n"
+
+
+def _aligned(row: dict, key: str, count: int, where: str) -> list[str] | None:
+    """A list of texts aligned with the labels (`note`, `annotator`), or None."""
+    values = row.get(key)
+    if values is None:
+        return None
+    if not isinstance(values, list) or len(values) != count:
+        raise fail(where, f'"{key}" must be a list with one entry per label ({count}).')
+    if not all(isinstance(value, str) for value in values):
+        raise fail(where, f'each entry of "{key}" must be text.')
+    return values
 
 
 def parse(data: bytes | str) -> list[ImportRecord]:
@@ -71,6 +101,7 @@ def parse(data: bytes | str) -> list[ImportRecord]:
             isinstance(revision, bool) or not isinstance(revision, int) or revision < 1
         ):
             raise fail(where, f'"revision" must be a revision number, not {revision!r}.')
+        notes = _aligned(row, "note", len(labels), where) or [""] * len(labels)
         for index, label in enumerate(labels, start=1):
             where_label = f"{where}, label {index}"
             if not (isinstance(label, list) and len(label) == 3 and isinstance(label[2], str)):
@@ -81,6 +112,7 @@ def parse(data: bytes | str) -> list[ImportRecord]:
                     whole_number(label[0], "start", where_label),
                     whole_number(label[1], "end", where_label),
                     label[2].lower(),
+                    note=notes[index - 1],
                     text=row["text"],
                     title=title,
                     slug=slug,

@@ -1,9 +1,10 @@
-"""W3C Web Annotation (JSON-LD): an AnnotationCollection of AnnotationPages; each
-annotation's target has a TextQuoteSelector and a TextPositionSelector, the tag is a
-TextualBody with purpose "tagging" and the note one with purpose "commenting"."""
+"""W3C Web Annotation (JSON-LD): a downloaded file is one AnnotationCollection whose
+single embedded AnnotationPage holds every annotation (the model wants `next` and `prev`
+to be IRIs, so pages cannot nest inside one file); each annotation's target has a
+TextQuoteSelector and a TextPositionSelector, the tag is a TextualBody with purpose
+"tagging" and the note one with purpose "commenting"."""
 
 import json
-import math
 import re
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
@@ -25,9 +26,6 @@ from articles.models import Article
 CONTENT_TYPE = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
 SUFFIX = ".jsonld"
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
-# Depth of nested AnnotationPages stays at or below this, whatever the total.
-MAX_PAGES = 100
-MIN_PAGE_SIZE = 1000
 
 
 def w3c_annotation(annotation: Annotation, *, source: str, base_url: str, dates=None) -> dict:
@@ -90,10 +88,9 @@ def _state(annotation: Annotation, source: str, dates: RevisionDates) -> dict:
 
 
 def export(queryset, base_url: str, *, export_id: str) -> Iterator[str]:
-    # Pages are nested ("next" holds the following page) so the whole collection is one
-    # JSON-LD document that can be written as it is read.
+    # One page, written as it is read: the items array streams, so memory stays flat.
     total = queryset.count()
-    page_size = max(MIN_PAGE_SIZE, math.ceil(total / MAX_PAGES))
+    page_id = f"{export_id}#page-1"
     head = {
         "@context": ANNO_CONTEXT,
         "id": export_id,
@@ -101,37 +98,25 @@ def export(queryset, base_url: str, *, export_id: str) -> Iterator[str]:
         "label": "Claimmark annotations",
         "total": total,
     }
+    page = {"id": page_id, "type": "AnnotationPage", "partOf": export_id, "startIndex": 0}
+    if total:
+        head |= {"last": page_id}  # the IRI of the last page, here the only one
     yield json.dumps(head, ensure_ascii=False)[:-1] + ', "first": '
+    yield json.dumps(page)[:-1] + ', "items": ['
     sources: dict[int, str] = {}
     dates = RevisionDates()
-    pages = 0
-    index = 0
-    for annotation in rows(queryset, reviews=False):
-        if index % page_size == 0:
-            if pages:
-                yield '], "next": '
-            page = {
-                "id": f"{export_id}#page-{pages + 1}",
-                "type": "AnnotationPage",
-                "partOf": export_id,
-                "startIndex": index,
-            }
-            yield json.dumps(page)[:-1] + ', "items": ['
-            pages += 1
-        elif index:
+    for index, annotation in enumerate(rows(queryset, reviews=False)):
+        if index:
             yield ", "
         source = sources.get(annotation.article_id)
         if source is None:
             source = f"{base_url}{annotation.article.get_absolute_url()}"
             sources[annotation.article_id] = source
-        item = w3c_annotation(annotation, source=source, base_url=base_url, dates=dates)
-        yield json.dumps(item, ensure_ascii=False)
-        index += 1
-    if not pages:
-        empty = {"id": f"{export_id}#page-1", "type": "AnnotationPage", "partOf": export_id}
-        yield json.dumps(empty | {"startIndex": 0, "items": []}) + "}\n"
-        return
-    yield "]" + "}" * pages + "}\n"
+        yield json.dumps(
+            w3c_annotation(annotation, source=source, base_url=base_url, dates=dates),
+            ensure_ascii=False,
+        )
+    yield "]}}\n"
 
 
 # Import ------------------------------------------------------------------------------------
@@ -142,8 +127,9 @@ def _article_from_source(source, where: str, articles: dict[str, Article]) -> Ar
         source = source.get("id") or source.get("source")
     if not isinstance(source, str) or not source:
         raise fail(where, "the target has no source (the article's URL).")
-    match = re.search(r"/articles/([-\w]+)/?$", urlsplit(source).path)
-    slug = match.group(1) if match else urlsplit(source).path.rstrip("/").rsplit("/", 1)[-1]
+    path = _url(source, where).path
+    match = re.search(r"/articles/([-\w]+)/?$", path)
+    slug = match.group(1) if match else path.rstrip("/").rsplit("/", 1)[-1]
     if slug not in articles:
         articles[slug] = Article.objects.filter(slug=slug).first()
     if articles[slug] is None:
@@ -163,7 +149,7 @@ def _revision_from(target: dict, where: str) -> int | None:
     if isinstance(source, str):
         candidates.append(source)
     for url in candidates:
-        values = parse_qs(urlsplit(url).query).get("revision")
+        values = parse_qs(_url(url, where).query).get("revision")
         if values:
             if not values[0].isdigit() or int(values[0]) < 1:
                 raise fail(
@@ -171,6 +157,20 @@ def _revision_from(target: dict, where: str) -> int | None:
                 )
             return int(values[0])
     return None
+
+
+def _url(value: str, where: str):
+    try:
+        return urlsplit(value)
+    except ValueError:
+        raise fail(where, f"the target source {value!r} is not a URL.") from None
+
+
+def _page_items(page) -> list:
+    items = page.get("items") or []
+    if not isinstance(items, list):
+        raise fail("document", "an AnnotationPage's items must be a list of annotations.")
+    return items
 
 
 def _items(document) -> Iterator[dict]:
@@ -184,12 +184,20 @@ def _items(document) -> Iterator[dict]:
         yield document
     elif kind == "AnnotationPage":
         while isinstance(document, dict):
-            yield from document.get("items") or []
+            yield from _page_items(document)
             document = document.get("next")
     elif kind == "AnnotationCollection":
-        yield from _items(document.get("first") or {"type": "AnnotationPage", "items": []})
+        first = document.get("first") or {"type": "AnnotationPage", "items": []}
+        if not isinstance(first, dict) or first.get("type") != "AnnotationPage":
+            raise fail("document", "a collection's first must be an AnnotationPage.")
+        yield from _items(first)
     else:
         raise fail("document", f"expected an AnnotationCollection, not type {kind!r}.")
+
+
+def annotation_items(document) -> Iterator[dict]:
+    """The annotations of a W3C document: a collection, a page, a list or one annotation."""
+    return _items(document)
 
 
 def parse(data: bytes | str) -> list[ImportRecord]:
@@ -220,9 +228,13 @@ def parse(data: bytes | str) -> list[ImportRecord]:
         revision = _revision_from(target, where)
         selectors = target.get("selector") or []
         selectors = selectors if isinstance(selectors, list) else [selectors]
-        by_type = {s.get("type"): s for s in selectors if isinstance(s, dict)}
+        selectors = [s for s in selectors if isinstance(s, dict)]
+        by_type = {s["type"]: s for s in selectors if isinstance(s.get("type"), str)}
         position, quote = by_type.get("TextPositionSelector"), by_type.get("TextQuoteSelector")
         exact = quote.get("exact") if quote else None
+        for name in ("exact", "prefix", "suffix"):
+            if quote and quote.get(name) is not None and not isinstance(quote.get(name), str):
+                raise fail(where, f"the TextQuoteSelector's {name} must be text.")
         if position:
             start = whole_number(position.get("start"), "start", where)
             end = whole_number(position.get("end"), "end", where)
@@ -235,10 +247,24 @@ def parse(data: bytes | str) -> list[ImportRecord]:
         records.append(
             ImportRecord(
                 where, start, end, tags[0], note=note, quote=exact, article=article,
-                revision=revision,
+                revision=revision, creator=_creator(item.get("creator"), where),
             )
         )  # fmt: skip
     return records
+
+
+def _creator(creator, where: str) -> str:
+    """The user name of an annotation's creator: a Person's nickname (as exported here)
+    or name, or a plain string; "" when there is none."""
+    if isinstance(creator, list):
+        creator = creator[0] if creator else None
+    if isinstance(creator, dict):
+        creator = creator.get("nickname") or creator.get("name")
+    if creator is None:
+        return ""
+    if not isinstance(creator, str) or len(creator) > 150:
+        raise fail(where, "its creator must be a user name (text of at most 150 characters).")
+    return creator.strip()
 
 
 def _locate(text: str, quote: dict, where: str) -> tuple[int, int]:

@@ -6,9 +6,18 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.db.models import F, Prefetch
+from django.db.models.functions import Lower
 
 from annotator import markdown
-from annotator.models import Annotation, Comment, Mention, Review, Tag, is_curator
+from annotator.models import (
+    Annotation,
+    Comment,
+    Mention,
+    Notification,
+    Review,
+    Tag,
+    is_curator,
+)
 from annotator.selectors import history
 from annotator.services.reviews import PROPOSAL_ADOPTED
 from articles.models import Article
@@ -73,13 +82,21 @@ def annotations_with_status():
 
 
 def known_usernames(comments) -> set[str]:
-    """The `@name`s in `comments` that are real people, in one query (none without any)."""
+    """The `@name`s in `comments` that are real people, as their user names (whatever
+    the case they were written in), in one query (none without any)."""
     candidates = {
-        name for c in comments if not c.is_deleted for name in markdown.MENTION_RE.findall(c.body)
+        name.lower()
+        for c in comments
+        if not c.is_deleted
+        for name in markdown.MENTION_RE.findall(c.body)
     }
     if not candidates:
         return set()
-    users = get_user_model().objects.filter(username__in=candidates)
+    users = (
+        get_user_model()
+        .objects.annotate(lower_name=Lower("username"))
+        .filter(lower_name__in=sorted(candidates))
+    )
     return set(users.values_list("username", flat=True))
 
 
@@ -255,10 +272,31 @@ def queue_context(user, tab: str) -> dict:
     return context
 
 
+NAMES_SUGGESTED = 8
+NAME_MAX_LENGTH = 150
+
+
+def usernames_starting(prefix: str, *, limit: int = NAMES_SUGGESTED) -> list[str]:
+    """Active people's user names that start with `prefix`, whatever its case: an exact
+    match first, then alphabetically; none for an empty or unusable prefix."""
+    if not prefix or len(prefix) > NAME_MAX_LENGTH or "\x00" in prefix:
+        return []
+    users = (
+        get_user_model()
+        .objects.filter(is_active=True, username__istartswith=prefix)
+        .order_by(Lower("username"))
+        .values_list("username", flat=True)
+    )
+    names = list(users[: limit + 1])
+    exact = [n for n in names if n.lower() == prefix.lower()]
+    rest = [n for n in names if n.lower() != prefix.lower()]
+    return (exact + rest)[:limit]
+
+
 def unread_count(user_id: int) -> int:
-    """The number on the header's unread badge: the one source the page, the live stream
-    and (later) notifications share."""
-    return Mention.objects.filter(user_id=user_id, is_read=False).count()
+    """The number on the header's unread badge (the page, the live stream): unread
+    notifications (mentions, replies, verdicts, settlements, anchors to check)."""
+    return Notification.objects.filter(user_id=user_id, is_read=False).count()
 
 
 def mention_entries(user) -> list[MentionEntry]:

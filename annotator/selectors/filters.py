@@ -14,6 +14,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_datetime
 from django.utils.timezone import is_naive, make_aware
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from annotator.models import AGREED, Annotation, Tag
 from annotator.services.rules import unknown_tag_message
@@ -99,6 +101,19 @@ class _SinceFilter(django_filters.Filter):
     field_class = _SinceField
 
 
+class _SearchField(forms.CharField):
+    def to_python(self, value):
+        from annotator.selectors.search import clean_query  # search reads these filters
+
+        value = super().to_python(value)
+        return clean_query(value) if value else ""
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class _SearchFilter(django_filters.Filter):
+    field_class = _SearchField
+
+
 class AnnotationFilter(django_filters.FilterSet):
     """Filters on one article's annotations (the reader, the API list). Pass `user` (or
     DRF's `request`) so that "needs my review" knows who asks."""
@@ -130,6 +145,12 @@ class AnnotationFilter(django_filters.FilterSet):
         lookup_expr="gte",
         help_text="Changed at or after this ISO 8601 date-time.",
     )
+    q = _SearchFilter(
+        method="filter_q",
+        help_text="Search: annotations whose quote, note, comments or verdict reasons hold "
+        "these words (full-text in the article's language on PostgreSQL: all words, "
+        '"a phrase", or, -word); at most 200 characters.',
+    )
 
     class Meta:
         model = Annotation
@@ -156,6 +177,11 @@ class AnnotationFilter(django_filters.FilterSet):
                 value = value.isoformat()
             active[name] = value
         return active
+
+    def filter_q(self, queryset, name, value):
+        from annotator.selectors.search import annotation_matches
+
+        return annotation_matches(queryset, value)
 
     def filter_status(self, queryset, name, value):
         if value == NEEDS_MY_REVIEW:

@@ -34,7 +34,8 @@ READER_FILTERS = ("tag", "author", "status")
 STATUSES = [s.value for s in Annotation.Status]
 # Full rows of the sidebar's items.
 ITEM_FIELDS = ["article_id", "author_id", "tag_id", "start", "end", "quote", "note", "version",
-               "created", "modified", "deleted_at", "settled_tag_id", "anchor"]  # fmt: skip
+               "created", "modified", "deleted_at", "settled_tag_id", "anchor",
+               "imported_from"]  # fmt: skip
 
 
 @dataclass(frozen=True)

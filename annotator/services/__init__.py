@@ -29,7 +29,18 @@ from annotator.services.discussion import (
     comment_update,
     mentions_mark_read,
 )
-from annotator.services.notifications import notify
+from annotator.services.import_uploads import (
+    import_file_check_size,
+    import_upload_discard,
+    import_upload_hold,
+    import_upload_take,
+)
+from annotator.services.imports import ImportItem, annotations_import
+from annotator.services.notifications import (
+    notification_digest_send,
+    notifications_mark_read,
+    notify,
+)
 from annotator.services.reviews import PROPOSAL_ADOPTED, review_set
 from annotator.services.revisions import (
     RevisionPlan,
@@ -38,13 +49,15 @@ from annotator.services.revisions import (
     article_revision_preview,
     revision_text,
 )
-from annotator.services.rules import check_span, message_of
+from annotator.services.rules import check_span, clean_note, message_of
+from annotator.services.search_index import search_index_rebuild, search_index_refresh
 from annotator.services.tags import highlight_contrasts, tag_colour_check, tag_save
 
 __all__ = [
     "PROPOSAL_ADOPTED",
     "EDITABLE_FIELDS",
     "AlreadyTagged",
+    "ImportItem",
     "RevisionPlan",
     "StaleArticle",
     "StaleVersion",
@@ -56,18 +69,28 @@ __all__ = [
     "annotation_restore",
     "annotation_settle",
     "annotation_update",
+    "annotations_import",
     "article_revise",
     "article_revision_preview",
     "check_span",
+    "clean_note",
     "comment_create",
     "comment_delete",
     "comment_restore",
     "comment_update",
+    "import_file_check_size",
+    "import_upload_discard",
+    "import_upload_hold",
+    "import_upload_take",
     "mentions_mark_read",
     "merge_edit",
     "message_of",
+    "notification_digest_send",
+    "notifications_mark_read",
     "notify",
     "review_set",
+    "search_index_rebuild",
+    "search_index_refresh",
     "revision_text",
     "highlight_contrasts",
     "tag_colour_check",

@@ -6,8 +6,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from annotator import events
-from annotator.models import Annotation, is_curator
+from annotator.models import Annotation, Notification, Review, is_curator
+from annotator.services.notifications import notify
 from annotator.services.rules import clean_reason, tag_by_key
+from annotator.services.search_index import search_index_refresh
 
 SETTLED = "settled"
 REOPENED = "reopened"
@@ -30,6 +32,7 @@ def _save(annotation: Annotation, actor, reason: str) -> Annotation:
     annotation._history_user = actor
     annotation._change_reason = reason
     annotation.save()
+    search_index_refresh(annotation_ids=[annotation.pk])  # the reason is searched
     # Open readers update the status in place (the change feed).
     annotation.event = events.annotation_changed("annotation.changed", annotation, actor)
     return annotation
@@ -65,7 +68,28 @@ def annotation_settle(*, annotation: Annotation, actor, tag, reason) -> Annotati
     current.settled_by = actor
     current.settled_at = timezone.now()
     current.settled_claim_version = current.claim_version
-    return _save(current, actor, SETTLED)
+    _save(current, actor, SETTLED)
+    _notify_parties(current, actor, final)
+    return current
+
+
+def _notify_parties(annotation: Annotation, actor, final) -> None:
+    """The author and everyone with a verdict on the settled claim hear of it."""
+    reviewers = Review.objects.filter(
+        annotation=annotation, claim_version=annotation.claim_version
+    ).values_list("reviewer_id", flat=True)
+    text = (
+        f"{actor.get_username()} settled “{annotation.short_quote}” as {final.label}: "
+        f"{annotation.settled_reason[:200]}"
+    )
+    for user_id in sorted({annotation.author_id, *reviewers}):
+        notify(
+            user_id=user_id,
+            kind=Notification.Kind.SETTLEMENT,
+            actor=actor,
+            annotation=annotation,
+            text=text,
+        )
 
 
 @transaction.atomic

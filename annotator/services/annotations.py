@@ -11,9 +11,16 @@ from django.utils import timezone
 
 from annotator import events
 from annotator.models import CONTEXT_LENGTH, DUPLICATE_WINDOW_SECONDS, Annotation
-from annotator.services import revisions
+from annotator.services import bulk_history, revisions
 from annotator.services.reviews import reviews_follow_claim
-from annotator.services.rules import check_idempotency_key, check_span, clean_note, tag_by_key
+from annotator.services.rules import (
+    check_idempotency_key,
+    check_span,
+    clean_note,
+    tag_by_key,
+    trim_span,
+)
+from annotator.services.search_index import search_index_refresh
 from articles.models import Article
 
 
@@ -122,8 +129,15 @@ def annotation_create(
     allow_copy: bool = False,
     revision=None,
     revision_text: str | None = None,
+    imported_from: str = "",
+    actor=None,
 ) -> Annotation:
-    """Tag the span [start, end) of `article` (code points) with the tag whose key is `tag`.
+    """Tag the span [start, end) of `article` (code points) with the tag whose key is `tag`;
+    white space at its ends is left out (as the reader trims a selection).
+
+    Imports: `imported_from` keeps the creator a file named (provenance) when the
+    importer is the author; `actor`, an admin importing in `author`'s name, is who the
+    revision records (default: the author).
 
     Preconditions: `author` is a signed-in user. Raises ValidationError for offsets out
     of range, an empty or blank span, a quote that does not match, an unknown tag or a
@@ -148,10 +162,11 @@ def annotation_create(
     check_idempotency_key(idempotency_key)
     if revision is None or revision == article.version:
         check_span(article.text, start, end, quote)
-        fields = _span_fields(article.text, start, end)
+        fields = _span_fields(article.text, *trim_span(article.text, start, end))
     else:
         old_text = revision_text or revisions.revision_text(article, revision)
         check_span(old_text, start, end, quote)
+        start, end = trim_span(old_text, start, end)
         carried = revisions.carry_from(article, old_text, start, end)
         if carried.anchor == Annotation.Anchor.ORPHANED:
             fields = _span_fields(old_text, start, end)
@@ -159,8 +174,9 @@ def annotation_create(
         else:
             fields = _span_fields(article.text, carried.start, carried.end)
             fields["anchor"] = carried.anchor
+    # No lock of its own for the duplicate checks below: _current_text holds the
+    # article's row lock, so two creates on one article run one after the other.
     start, end = fields["start"], fields["end"]
-    events.lock_span(article.pk, start, end)
     if idempotency_key:
         prior = Annotation.objects.filter(author=author, idempotency_key=idempotency_key).first()
         if prior is not None:
@@ -177,19 +193,20 @@ def annotation_create(
                 )
             return _replay(prior)
     # One query for both rules: mine within the window is a repeat, theirs is a copy.
+    # Ids only; the annotation itself is read in the rare case that one is found.
     same = list(
         Annotation.objects.live()
-        .filter(article=article, start=start, end=end, tag=tag_obj)
-        .select_related("author", "tag")
-        .order_by("id")[:20]
+        .filter(article_id=article.pk, start=start, end=end, tag_id=tag_obj.pk)
+        .order_by("id")
+        .values_list("pk", "author_id", "created")[:20]
     )
     window = timezone.now() - timedelta(seconds=DUPLICATE_WINDOW_SECONDS)
-    recent = [a for a in same if a.author_id == author.pk and a.created >= window]
+    recent = [pk for pk, by, created in same if by == author.pk and created >= window]
     if recent:
-        return _replay(recent[-1])
-    theirs = [a for a in same if a.author_id != author.pk]
+        return _replay(Annotation.objects.select_related("author", "tag").get(pk=recent[-1]))
+    theirs = [pk for pk, by, _ in same if by != author.pk]
     if theirs and not allow_copy:
-        raise AlreadyTagged(theirs[0])
+        raise AlreadyTagged(Annotation.objects.select_related("author", "tag").get(pk=theirs[0]))
     annotation = Annotation(
         article=article,
         author=author,
@@ -198,8 +215,12 @@ def annotation_create(
         idempotency_key=idempotency_key or None,
         **fields,
     )
-    _save(annotation, author)
-    annotation.event = events.annotation_changed("annotation.created", annotation, author)
+    annotation.imported_from = imported_from
+    bulk_history.create_with_history(annotation, user=actor or author, date=timezone.now())
+    search_index_refresh(annotation_ids=[annotation.pk])
+    # Nobody has reviewed it yet: its status is known without asking.
+    annotation.review_status = Annotation.Status.PENDING
+    annotation.event = events.annotation_changed("annotation.created", annotation, actor or author)
     return annotation
 
 
@@ -258,7 +279,8 @@ def _apply_span(current: Annotation, changes: dict) -> None:
         )  # fmt: skip
     article = _current_text(current.article)
     check_span(article.text, changes["start"], changes["end"], changes.get("quote"))
-    for name, value in _span_fields(article.text, changes["start"], changes["end"]).items():
+    start, end = trim_span(article.text, changes["start"], changes["end"])
+    for name, value in _span_fields(article.text, start, end).items():
         setattr(current, name, value)
     current.anchor = Annotation.Anchor.EXACT
     current.anchor_revision = None
@@ -267,14 +289,17 @@ def _apply_span(current: Annotation, changes: dict) -> None:
 @transaction.atomic
 def annotation_update(*, annotation: Annotation, actor, version=None, **changes) -> Annotation:
     """Change the tag and/or note of an annotation, and/or select its span again
-    (`start`, `end` and `quote`, checked against the current text).
+    (`start`, `end` and `quote`, checked against the current text; white space at the
+    ends of the new span is left out).
 
     Preconditions: `actor` is the author (Annotation.is_editable_by); for the span alone,
     a curator too while the annotation's anchor needs checking (is_reanchorable_by).
     When `version` is given it must equal the stored version, or StaleVersion is raised.
     Each change increments the version; a change of tag or span (or of the words a span
     holds) also increments the claim version, which outdates earlier verdicts (see
-    _save_claim). A span selected again makes the anchor exact.
+    _save_claim). A span selected again makes the anchor exact; the history's reason
+    says "span adjusted" when it was exact already, "span selected again" when it was
+    moved or orphaned.
     """
     span_only = bool(changes) and set(changes) <= SPAN_FIELDS
     allowed = Annotation.is_reanchorable_by if span_only else None
@@ -286,8 +311,14 @@ def annotation_update(*, annotation: Annotation, actor, version=None, **changes)
     reason = "changed"
     if SPAN_FIELDS & set(changes):
         checked = _claim(current) == before and was_anchor != current.anchor
-        reason = "anchor checked" if checked else "span selected again"
+        if checked:
+            reason = "anchor checked"
+        elif was_anchor == Annotation.Anchor.EXACT:
+            reason = "span adjusted"  # its author moved the ends of a span in place
+        else:
+            reason = "span selected again"  # a moved or orphaned one, found again
     _save_claim(current, actor, reason, before)
+    search_index_refresh(annotation_ids=[current.pk])
     current.event = events.annotation_changed("annotation.changed", current, actor, was_tag=was_tag)
     return current
 
@@ -306,6 +337,7 @@ def annotation_moderate(*, annotation: Annotation, actor, **changes) -> Annotati
     was_tag = current.tag.key
     _apply_changes(current, changes)
     _save_claim(current, actor, "changed in admin", before)
+    search_index_refresh(annotation_ids=[current.pk])
     current.event = events.annotation_changed("annotation.changed", current, actor, was_tag=was_tag)
     return current
 
@@ -358,6 +390,7 @@ def annotation_restore(*, annotation: Annotation, actor, revision=None, version=
     current.deleted_at = None
     current.version += 1
     _save_claim(current, actor, reason, before)
+    search_index_refresh(annotation_ids=[current.pk])
     kind = "annotation.restored" if was_deleted else "annotation.changed"
     current.event = events.annotation_changed(kind, current, actor, was_tag=was_tag)
     return current

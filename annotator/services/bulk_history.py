@@ -5,7 +5,7 @@ expression per field and row (about 9 s for 2,000 annotations on this machine) a
 django-simple-history's bulk_history_create a model instance per row (about 1 s), so
 the revising service updates in set-based statements and then records one history row
 per changed annotation with `record_history`: INSERT ... SELECT from the table itself,
-so each history row is exactly the row as written, in one statement per 500 rows.
+so each history row is exactly the row as written, in one statement per 2,000 rows.
 
 scripts/check_history_writes.py allows a QuerySet.update() only in a function that
 also calls record_history.
@@ -15,12 +15,15 @@ from datetime import datetime
 
 from django.db import connection
 
-CHUNK = 500
+CHUNK = 2000
 
 
-def record_history(model, ids, *, user, reason: str, date: datetime) -> int:
-    """Write a "changed" history row for each row of `model` whose id is in `ids`, as it
-    is now, by `user` at `date` with `reason` (at most 100 characters). Returns how many.
+def record_history(
+    model, ids, *, user, reason: str | None, date: datetime, history_type: str = "~"
+) -> int:
+    """Write a "changed" history row (`history_type` "+" for rows just created) for each
+    row of `model` whose id is in `ids`, as it is now, by `user` at `date` with `reason`
+    (at most 100 characters, or None). Returns how many.
 
     Preconditions: inside the transaction that changed the rows; `model` is tracked by
     django-simple-history without extra history fields.
@@ -46,7 +49,7 @@ def record_history(model, ids, *, user, reason: str, date: datetime) -> int:
                 f"INSERT INTO {quote(history._meta.db_table)} ({tracked}, {extra}) "  # noqa: S608 - names from the models, values as parameters
                 f"SELECT {tracked}, %s, %s, %s, %s FROM {quote(model._meta.db_table)} "
                 f"WHERE {quote(model._meta.pk.column)} IN ({marks})",
-                [stamp, getattr(user, "pk", None), reason[:100], "~", *chunk],
+                [stamp, getattr(user, "pk", None), reason and reason[:100], history_type, *chunk],
             )
             written += cursor.rowcount
     return written
@@ -82,3 +85,45 @@ def update_with_history(model, objects, fields: list[str], *, user, date: dateti
         by_reason.setdefault(getattr(obj, "_change_reason", "") or "changed", []).append(obj.pk)
     for reason, ids in by_reason.items():
         record_history(model, ids, user=user, reason=reason, date=date)
+
+
+def create_with_history(obj, *, user, date: datetime) -> None:
+    """Save the new `obj` and write its "created" history row (by `user`, at `date`),
+    on PostgreSQL in one statement (an INSERT that feeds the history INSERT), instead of
+    Model.save() and django-simple-history's post_save, which cost the create endpoint
+    a round trip and about a fifth of its CPU. Elsewhere, save() as usual.
+
+    Preconditions: inside the transaction of the write; `obj` was never saved; its
+    model is tracked by django-simple-history without extra history fields. Its
+    auto_now / auto_now_add fields become `date`.
+    """
+    if connection.vendor != "postgresql":
+        obj._history_user = user
+        obj._history_date = date
+        obj.save()
+        return
+    model = type(obj)
+    meta, history = model._meta, model.history.model
+    quote = connection.ops.quote_name
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    for field in fields:
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            setattr(obj, field.attname, date)
+    values = [field.get_db_prep_save(getattr(obj, field.attname), connection) for field in fields]
+    columns = ", ".join(quote(field.column) for field in fields)
+    tracked = ", ".join(quote(field.column) for field in history.tracked_fields)
+    extra = ", ".join(
+        quote(history._meta.get_field(name).column)
+        for name in ("history_date", "history_user", "history_change_reason", "history_type")
+    )
+    marks = ", ".join(["%s"] * len(values))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH made AS (INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks}) "  # noqa: S608 - names from the models, values as parameters
+            f"RETURNING *) INSERT INTO {quote(history._meta.db_table)} ({tracked}, {extra}) "
+            f"SELECT {tracked}, %s, %s, NULL, '+' FROM made RETURNING {quote(meta.pk.column)}",
+            [*values, connection.ops.adapt_datetimefield_value(date), getattr(user, "pk", None)],
+        )
+        obj.pk = cursor.fetchone()[0]
+    obj._state.adding = False
+    obj._state.db = "default"

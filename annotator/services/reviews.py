@@ -5,8 +5,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from annotator import events
-from annotator.models import Annotation, Review
+from annotator.models import Annotation, Notification, Review
+from annotator.services.notifications import notify
 from annotator.services.rules import clean_reason, tag_by_key
+from annotator.services.search_index import search_index_refresh
 
 PROPOSAL_ADOPTED = "proposal adopted"
 
@@ -70,10 +72,30 @@ def review_set(
         review._change_reason = "changed"
         kind = "review.changed"
     review.save()
+    search_index_refresh(annotation_ids=[current.pk])  # the reason is searched
     review.event = events.review_changed(
         kind, review, reviewer, was_verdict=was_verdict, was_status=was_status
     )
+    _notify_author(current, review, reviewer)
     return review, created
+
+
+def _notify_author(annotation: Annotation, review: Review, reviewer) -> None:
+    who = reviewer.get_username()
+    if review.verdict == Review.Verdict.AGREE:
+        text = f"{who} agreed with your annotation “{annotation.short_quote}”."
+    else:
+        proposal = f" (proposes {review.proposed_tag.label})" if review.proposed_tag else ""
+        text = f"{who} disagreed with your annotation “{annotation.short_quote}”{proposal}."
+    if review.comment:
+        text += f" “{review.comment[:200]}”"
+    notify(
+        user_id=annotation.author_id,
+        kind=Notification.Kind.VERDICT,
+        actor=reviewer,
+        annotation=annotation,
+        text=text,
+    )
 
 
 def reviews_follow_claim(*, annotation: Annotation, actor, old_version: int, span_changed: bool):

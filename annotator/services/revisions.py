@@ -21,6 +21,7 @@ from annotator.services import bulk_history
 from annotator.services.notifications import notify
 from annotator.services.reviews import reviews_follow_claim
 from annotator.services.rules import clean_reason
+from annotator.services.search_index import search_index_refresh
 from articles import services as article_services
 from articles.models import Article
 
@@ -306,6 +307,8 @@ def _save_carried(plan: RevisionPlan, actor, old_version: int, new_version: int,
         )
     # The few whose words or context changed: their own values, and their history rows.
     bulk_history.update_with_history(Annotation, rewritten, CARRIED_FIELDS, user=actor, date=now)
+    # Search finds an annotation by its words; the shifted and orphaned keep theirs.
+    search_index_refresh(annotation_ids=[a.pk for a, _ in claims_moved])
     for annotation, old_claim in claims_moved:
         # What services.annotations._save_claim does after a claim moves, for rows saved
         # above: verdicts on the old claim no longer count (a changed span adopts no

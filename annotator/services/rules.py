@@ -101,6 +101,16 @@ def check_span(text: str, start, end, quote=None) -> None:
         raise ValidationError({"start": "The selection holds only white space."}, code="offsets")
 
 
+def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """[start, end) without the white space at its ends, as the reader trims a
+    selection (a span already checked by check_span, so something is left)."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
 def check_idempotency_key(key) -> None:
     """An Idempotency-Key is 1-64 visible ASCII characters (a UUID fits), or absent."""
     if key is None:

@@ -23,9 +23,12 @@ def _thread_url(annotation_id: int) -> str:
     return reverse("annotator:annotation_thread", args=[annotation_id])
 
 
-def _thread_response(request: HtmxHttpRequest, annotation_id: int, status: int = 200):
+def _thread_response(
+    request: HtmxHttpRequest, annotation_id: int, status: int = 200, warning: str = ""
+):
     annotation = get_object_or_404(selectors.annotations_with_status(), pk=annotation_id)
     context = selectors.thread_context(annotation, request.user)
+    context["mention_warning"] = warning
     if request.htmx:
         return render(request, "annotator/annotation_thread.html#thread", context, status=status)
     return render(request, "annotator/annotation_thread.html", context, status=status)
@@ -40,17 +43,30 @@ def _wants_json(request) -> bool:
     return request.get_preferred_type(["text/html", "application/json"]) == "application/json"
 
 
+def _unknown_names_warning(comment) -> str:
+    names = getattr(comment, "unknown_mentions", None)
+    if not names:
+        return ""
+    written = ", ".join(f"@{name}" for name in names)
+    nobody = "Nobody has the user name" if len(names) == 1 else "Nobody has the user names"
+    return f"{nobody} {written}, so nobody was told. Check the spelling and edit the comment."
+
+
 def _after_thread_change(request: HtmxHttpRequest, changed, anchor: str = ""):
     """The thread again (htmx) with the change's event for the reader, the event alone
-    (the reader's script), or a redirect (no script)."""
+    (the reader's script), or a redirect (no script). A comment naming nobody's user
+    name comes back with a warning saying so."""
     event = getattr(changed, "event", None)
     body = events.as_json(event) if event is not None else None
+    warning = _unknown_names_warning(changed)
     if _wants_json(request):
-        return JsonResponse({"event": body})
+        return JsonResponse({"event": body, "warning": warning})
     annotation_id = changed.pk if isinstance(changed, Annotation) else changed.annotation_id
     if not request.htmx:
+        if warning:
+            messages.warning(request, warning)
         return redirect(_thread_url(annotation_id) + anchor)
-    response = _thread_response(request, annotation_id)
+    response = _thread_response(request, annotation_id, warning=warning)
     if body is None:
         return response
     return trigger_client_event(response, THREAD_CHANGED, body)

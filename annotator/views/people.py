@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -33,6 +34,16 @@ def mentions_mark_read(request: HtmxHttpRequest):
     count = services.mentions_mark_read(user=request.user)
     messages.success(request, f"Marked {count} mention{'s' if count != 1 else ''} as read.")
     return redirect("annotator:mention_list")
+
+
+@require_GET
+def person_names(request: HtmxHttpRequest):
+    """The user names that start with `q` (any case), for completing `@name` while
+    typing a comment: {"names": [...], "exact": bool (someone is called exactly q)}."""
+    prefix = request.GET.get("q", "").strip().lstrip("@")
+    names = selectors.usernames_starting(prefix)
+    exact = any(name.lower() == prefix.lower() for name in names)
+    return JsonResponse({"names": names, "exact": exact})
 
 
 @require_GET

@@ -216,6 +216,36 @@ def annotation_update(request: HtmxHttpRequest, annotation_id: int):
 
 
 @require_POST
+def annotation_adjust(request: HtmxHttpRequest, annotation_id: int):
+    """Move the ends of an annotation's span (the reader's Adjust mode): its thread,
+    verdicts (now on an earlier version) and history stay with it."""
+    annotation = _live_annotation(annotation_id)
+    article = annotation.article
+    form = forms.AnnotationAdjustForm(request.POST)
+    if not form.is_valid():
+        return _error(request, article, forms.first_error(form))
+    data = form.cleaned_data
+    try:
+        changed = services.annotation_update(
+            annotation=annotation,
+            actor=request.user,
+            version=data["version"],
+            start=data["start"],
+            end=data["end"],
+            quote=data["quote"],
+        )
+    except PermissionDenied as error:
+        return _error(request, article, error, status=403, code="permission_denied")
+    except services.StaleVersion as error:
+        return _error(request, article, error, status=409, code="stale")
+    except ValidationError as error:
+        return _error(request, article, error)
+    if not _wants_json(request):
+        return redirect(article)
+    return _delta(changed)
+
+
+@require_POST
 def annotation_delete(request: HtmxHttpRequest, annotation_id: int):
     annotation = _live_annotation(annotation_id)
     article = annotation.article

@@ -1232,4 +1232,7 @@
 
   load();
   connect();
+  // A link to one annotation (search results): /articles/<slug>/#annotation-<id>.
+  const wanted = /^#annotation-(\d+)$/.exec(window.location.hash);
+  if (wanted) activate(wanted[1], { scrollText: true });
 })();

@@ -4,7 +4,6 @@ import httpx
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from annotator import services
@@ -162,14 +161,22 @@ def _assert_error(response, status, code=None):
     return body
 
 
-def test_token_is_the_same_on_a_second_request(client, alice):
+def test_each_token_request_makes_a_new_token_stored_only_as_a_hash(client, alice):
+    from annotator.models import ApiToken
+
     first = client.post(
         "/api/token/", {"username": "alice", "password": factories.PASSWORD}, "application/json"
     )
     second = client.post(
         "/api/token/", {"username": "alice", "password": factories.PASSWORD}, "application/json"
     )
-    assert first.json()["token"] == second.json()["token"] == Token.objects.get(user=alice).key
+    keys = {first.json()["token"], second.json()["token"]}
+    assert len(keys) == 2 and first.json()["expires"] is None
+    stored = ApiToken.objects.filter(user=alice)
+    assert stored.count() == 2
+    for token in stored:
+        assert token.digest not in keys  # the key itself is nowhere in the table
+    assert {t.digest for t in stored} == {ApiToken.digest_of(k) for k in keys}
 
 
 def test_articles_list_create_and_retrieve(api, article):
@@ -438,8 +445,9 @@ def test_token_guessing_is_throttled(db, alice):
     from rest_framework.test import APIClient
 
     api = APIClient()
+    # Other user names each time: one user name would meet the sign-in lockout first.
     codes = [
-        api.post("/api/token/", {"username": "alice", "password": f"guess{n}"}, format="json")
+        api.post("/api/token/", {"username": f"user{n}", "password": "guess"}, format="json")
         for n in range(21)
     ]
     assert [r.status_code for r in codes[:20]] == [400] * 20

@@ -59,7 +59,9 @@ def test_comment_thread_over_http(alice_http, bob_http, annotation, alice, bob):
     created = bob_http.post(url, json={"body": XSS})
     assert created.status_code == 201, created.text
     first = created.json()
-    assert set(first) == COMMENT_FIELDS
+    # A new comment also says which @names were nobody's (here none: @bob is someone).
+    assert set(first) == COMMENT_FIELDS | {"unknown_mentions"}
+    assert first["unknown_mentions"] == []
     assert created.headers["Location"].endswith(f"/api/comments/{first['id']}/")
     assert first["body"] == XSS.strip()
     assert (first["author"], first["parent"], first["annotation"]) == ("bob", None, annotation.pk)

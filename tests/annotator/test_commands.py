@@ -46,7 +46,7 @@ def test_export_to_stdout_with_filters(article, alice, bob):
     out, _ = _run("export_annotations", "--format", "jsonl", "--author", "bob")
     assert [json.loads(line)["quote"] for line in out.splitlines()] == ["shameful"]
     out, _ = _run("export_annotations", "--format", "csv", "--tag", "fact")
-    rows = list(csv.reader(io.StringIO(out)))
+    rows = list(csv.reader(io.StringIO(out.removeprefix("\ufeff"))))
     assert rows[0][:5] == ["id", "article", "start", "end", "quote"]
     assert [row[4] for row in rows[1:]] == ["Officials said"]
     with pytest.raises(CommandError, match="There is no article called 'nope'"):

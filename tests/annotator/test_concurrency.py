@@ -65,11 +65,10 @@ def test_racing_edits_lose_no_accepted_change(tags, alice):
 def test_racing_api_clients_over_http_one_wins_per_version(live_server, tags, alice):
     """Several HTTP clients PATCH the same ETag at once through the running server."""
     import httpx
-    from rest_framework.authtoken.models import Token
 
     article = factories.make_article(created_by=alice)
     a = factories.annotate(article, alice, "shameful waste", "opinion")
-    token = Token.objects.create(user=alice).key
+    token = factories.make_token(alice)
     headers = {"Authorization": f"Token {token}"}
     url = f"{live_server.url}/api/annotations/{a.pk}/"
     accepted = []
@@ -109,13 +108,12 @@ def test_racing_first_verdicts_over_http_give_one_201(live_server, tags, alice, 
     """Eight clients send the same reviewer's first verdict at once: one review is
     stored, one answer is 201 Created and the other seven are 200."""
     import httpx
-    from rest_framework.authtoken.models import Token
 
     from annotator.models import Review
 
     article = factories.make_article(created_by=alice)
     a = factories.annotate(article, alice, "shameful waste", "opinion")
-    headers = {"Authorization": f"Token {Token.objects.create(user=bob).key}"}
+    headers = {"Authorization": f"Token {factories.make_token(bob)}"}
     url = f"{live_server.url}/api/annotations/{a.pk}/review/"
     clients = 8
     barrier = threading.Barrier(clients)
@@ -161,10 +159,9 @@ def _race_creates(url: str, headers: list[dict], payload: dict) -> list:
 def test_racing_double_submits_over_http_make_one_annotation(live_server, tags, alice, bob):
     """A double click sent twice at once, with the same Idempotency-Key or without any:
     one row, and every response names it."""
-    from rest_framework.authtoken.models import Token
 
     article = factories.make_article(created_by=alice)
-    token = {"Authorization": f"Token {Token.objects.create(user=alice).key}"}
+    token = {"Authorization": f"Token {factories.make_token(alice)}"}
     url = f"{live_server.url}/api/articles/{article.slug}/annotations/"
     start = article.text.index("shameful")
     keyed = _race_creates(
@@ -180,7 +177,7 @@ def test_racing_double_submits_over_http_make_one_annotation(live_server, tags, 
         assert sorted(replayed, key=str) == [None] + ["true"] * (CLIENTS - 1)
     assert Annotation.objects.count() == 2
     # Bob's copy of Alice's tag is refused: agree with it instead.
-    bob_token = {"Authorization": f"Token {Token.objects.create(user=bob).key}"}
+    bob_token = {"Authorization": f"Token {factories.make_token(bob)}"}
     copies = _race_creates(
         url, [bob_token] * 3, {"start": start, "end": start + 8, "tag": "opinion"}
     )

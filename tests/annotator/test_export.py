@@ -2,6 +2,7 @@ import csv
 import io
 import json
 
+import jsonschema
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -10,6 +11,7 @@ from rest_framework.test import APIClient
 from annotator import formats, services
 from annotator.models import Comment, Review
 from tests import factories
+from tests.annotator import w3c_model
 
 
 @pytest.fixture
@@ -105,20 +107,39 @@ def test_w3c_is_an_annotation_collection_with_pages(api, article, annotated):
     }  # fmt: skip
 
 
-def test_w3c_splits_into_nested_pages(article, alice, monkeypatch):
-    factories.annotate_many(article, alice, 5)
-    monkeypatch.setattr(formats.w3c, "MIN_PAGE_SIZE", 2)
-    monkeypatch.setattr(formats.w3c, "MAX_PAGES", 3)
-    text = "".join(formats.export_stream("w3c", formats.export_queryset(), base_url="http://x"))
-    page, sizes = json.loads(text)["first"], []
-    while page:
-        sizes.append((page["startIndex"], len(page["items"])))
-        page = page.get("next")
-    assert sizes == [(0, 2), (2, 2), (4, 1)]
+def test_w3c_of_more_than_a_thousand_is_one_collection_with_one_page(api, article, alice):
+    # Until now a file of more than 1,000 annotations nested each following page inside
+    # the previous one's `next`, which the model (and the W3C test suite) refuse.
+    factories.annotate_many(article, alice, 1100)
+    document = json.loads(_body(api.get("/api/export/?format=w3c")))
+    w3c_model.check_collection(document)
+    page = document["first"]
+    assert document["total"] == 1100 and len(page["items"]) == 1100
+    assert "next" not in page and "prev" not in page
+    assert page["partOf"] == document["id"] == "http://testserver/api/export/?format=w3c"
+    assert document["last"] == page["id"] == f"{document['id']}#page-1"
+    assert len({item["id"] for item in page["items"]}) == 1100
+
+
+def test_w3c_rules_refuse_a_page_nested_in_next():
+    nested = {"id": "http://x/p2", "type": "AnnotationPage", "items": []}
+    document = {
+        "@context": w3c_model.ANNO_CONTEXT, "id": "http://x/c", "type": "AnnotationCollection",
+        "total": 1,
+        "first": {"id": "http://x/p1", "type": "AnnotationPage", "items": [], "next": nested},
+    }  # fmt: skip
+    with pytest.raises(jsonschema.ValidationError):
+        w3c_model.check_collection(document)
+    document["first"]["next"] = "http://x/p2"
+    w3c_model.check_collection(document)
+    del document["first"]
+    with pytest.raises(jsonschema.ValidationError):  # total 1 without first
+        w3c_model.check_collection(document)
 
 
 def test_w3c_of_nothing_is_an_empty_collection(api, tags):
     document = json.loads(_body(api.get("/api/export/?format=w3c")))
+    w3c_model.check_collection(document)
     assert document["total"] == 0 and document["first"]["items"] == []
 
 
@@ -132,10 +153,11 @@ def test_doccano_is_one_article_per_line(api, article, alice, annotated):
         {
             "text": article.text, "title": "The Bridge", "slug": article.slug, "revision": 1,
             "label": [[0, 14, "fact"], [51, 65, "opinion"]],
+            "annotator": ["alice", "bob"], "note": ["Attributed.", ""],
         },
         {
             "text": "Rain will come.", "title": "Other", "slug": "other", "revision": 1,
-            "label": [[0, 14, "speculation"]],
+            "label": [[0, 14, "speculation"]], "annotator": ["alice"], "note": [""],
         },
     ]  # fmt: skip
 
@@ -143,7 +165,9 @@ def test_doccano_is_one_article_per_line(api, article, alice, annotated):
 def test_csv_is_one_annotation_per_row(api, article, annotated):
     response = api.get("/api/export/?format=csv&tag=opinion")
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    rows = list(csv.DictReader(io.StringIO(_body(response))))
+    body = _body(response)
+    assert body.startswith("\ufeffid,article,")  # the BOM Excel needs to read UTF-8
+    rows = list(csv.DictReader(io.StringIO(body.removeprefix("\ufeff"))))
     assert len(rows) == 1
     assert rows[0]["quote"] == "shameful waste" and rows[0]["author"] == "bob"
     assert list(rows[0]) == formats.csv.COLUMNS
@@ -217,7 +241,7 @@ def test_csv_cells_that_start_like_formulas_are_quoted_as_text(tags, alice):
     factories.annotate(article, alice, "plain", "fact")
     queryset = formats.export_queryset()
     body = "".join(formats.export_stream("csv", queryset, base_url="http://testserver"))
-    rows = list(csv.DictReader(io.StringIO(body)))
+    rows = list(csv.DictReader(io.StringIO(body.removeprefix("\ufeff"))))
     assert rows[0]["quote"].startswith("'=HYPERLINK(")
     assert rows[0]["note"] == "'-2+3"
     assert rows[1]["quote"] == "plain"
@@ -279,7 +303,7 @@ def test_status_agreed_exports_the_gold_set_in_every_format(api, gold):
     jsonl = _body(api.get("/api/export/?format=jsonl&status=agreed")).splitlines()
     assert {json.loads(line)["id"] for line in jsonl} == agreed
     rows = list(
-        csv.DictReader(io.StringIO(_body(api.get("/api/export/?format=csv&status=agreed"))))
+        csv.DictReader(io.StringIO(_body(api.get("/api/export/?format=csv&status=agreed"))[1:]))
     )
     assert {int(r["id"]) for r in rows} == agreed
     by_id = {int(r["id"]): r for r in rows}
@@ -321,3 +345,56 @@ def test_an_exported_settled_annotation_imports_back_with_its_own_tag(api, gold,
     before = Annotation.objects.count()
     formats.import_records([record], actor=alice)
     assert Annotation.objects.count() == before  # the same annotation by alice: skipped
+
+
+def test_w3c_pages_over_http_link_each_other_by_iri(api, article, alice, bob):
+    factories.annotate_many(article, alice, 1100)
+    factories.annotate(article, bob, "Officials said", "opinion")
+    collection = api.get("/api/w3c/?page_size=500")
+    assert collection.status_code == 200
+    assert collection["Content-Type"].startswith("application/ld+json")
+    document = collection.json()
+    w3c_model.check_collection(document)
+    assert document["id"] == "http://testserver/api/w3c/?page_size=500"
+    assert document["total"] == 1101
+    assert document["first"] == "http://testserver/api/w3c/?page_size=500&page=1"
+    assert document["last"] == "http://testserver/api/w3c/?page_size=500&page=3"
+
+    url, seen, starts, previous = document["first"], [], [], None
+    while url:
+        with CaptureQueriesContext(connection) as captured:
+            page = api.get(url.removeprefix("http://testserver")).json()
+        w3c_model.check_page(page)
+        assert page["id"] == url and page["partOf"] == document["id"]
+        assert page.get("prev") == previous
+        assert len(captured) <= 8  # the same few queries whichever page
+        starts.append(page["startIndex"])
+        seen += [item["id"] for item in page["items"]]
+        previous, url = url, page.get("next")
+    assert starts == [0, 500, 1000]
+    assert len(seen) == len(set(seen)) == 1101
+
+    only_bob = api.get("/api/w3c/?author=bob&page=1").json()
+    assert only_bob["partOf"] == "http://testserver/api/w3c/?author=bob"
+    assert [item["creator"]["nickname"] for item in only_bob["items"]] == ["bob"]
+    assert "next" not in only_bob and "prev" not in only_bob
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "words"),
+    [
+        ("?page=0", 400, "page must be a whole number"),
+        ("?page=x", 400, "page must be a whole number"),
+        ("?page_size=1001", 400, "page_size must be a whole number from 1 to 1000"),
+        ("?page=2", 404, "not_found"),
+        ("?tag=nope", 400, "tag"),
+    ],
+)
+def test_w3c_pages_refuse_what_they_cannot_serve(api, tags, query, status, words):
+    response = api.get(f"/api/w3c/{query}")
+    assert response.status_code == status
+    assert words in json.dumps(response.json())
+
+
+def test_w3c_pages_need_sign_in(tags):
+    assert APIClient().get("/api/w3c/").status_code in (401, 403)

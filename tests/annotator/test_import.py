@@ -1,4 +1,5 @@
 import json
+import re
 
 import pytest
 from rest_framework.test import APIClient
@@ -174,10 +175,16 @@ def test_one_bad_doccano_label_rejects_the_whole_import(api, article):
     assert Annotation.objects.count() == 0
 
 
-def test_import_over_one_mebibyte_is_413(api, article):
-    body = "x" * (1024 * 1024 + 1)
+def test_import_over_its_limit_is_413_while_a_body_over_one_mebibyte_is_read(
+    api, article, settings
+):
+    body = "x" * (1024 * 1024 + 1)  # read (the import's limit is 50 MiB), then refused
+    response = api.post("/api/import/?format=doccano", body, content_type="text/plain")
+    assert response.status_code == 400 and response.json()["code"] == "import_invalid"
+    settings.IMPORT_MAX_BYTES = 1024 * 1024
     response = api.post("/api/import/?format=doccano", body, content_type="text/plain")
     assert response.status_code == 413 and response.json()["code"] == "too_large"
+    assert "1,048,576 bytes" in response.json()["detail"]
 
 
 def test_import_refuses_nul_characters(api, article):
@@ -193,3 +200,68 @@ def test_import_refuses_lone_surrogates(api, article):
     response = api.post("/api/import/?format=doccano", line, content_type="text/plain")
     assert response.status_code == 400
     assert "line 1: it holds a lone surrogate" in response.json()["detail"]
+
+
+def test_doccano_round_trip_keeps_each_labels_note(api, article, alice, bob):
+    _seed(article, alice, bob)
+    before, data = _snapshot(), _export("doccano")
+    _empty_annotations()
+    response = api.post("/api/import/?format=doccano", data, content_type="application/x-ndjson")
+    assert response.json() == {"created": 3, "skipped": 0, "articles_created": 0}
+    assert _snapshot() == before  # notes included ("Hedged 😀")
+
+
+def test_doccano_labels_without_notes_do_not_copy_an_annotation_that_has_one(api, article, alice):
+    # A doccano file that went through doccano without the aligned lists, imported back
+    # by the person who made the annotations: nothing new.
+    factories.annotate(article, alice, "Officials said", "fact", note="Attributed.")
+    line = json.dumps({"text": article.text, "label": [[0, 14, "fact"]]})
+    response = api.post("/api/import/?format=doccano", line, content_type="text/plain")
+    assert response.json() == {"created": 0, "skipped": 1, "articles_created": 0}
+    assert Annotation.objects.live().count() == 1
+
+
+@pytest.mark.parametrize(
+    ("extra", "reason"),
+    [
+        ({"note": ["one", "two"]}, '"note" must be a list with one entry per label (1)'),
+        ({"note": "Attributed."}, '"note" must be a list with one entry per label (1)'),
+        ({"note": [5]}, 'each entry of "note" must be text'),
+    ],
+)
+def test_doccano_notes_that_do_not_line_up_with_labels_are_refused(api, article, extra, reason):
+    line = json.dumps({"text": article.text, "label": [[0, 14, "fact"]]} | extra)
+    response = api.post("/api/import/?format=doccano", line, content_type="text/plain")
+    assert response.status_code == 400
+    assert reason in response.json()["detail"] and not Annotation.objects.exists()
+
+
+def _doccano_line(article, labels):
+    return json.dumps(
+        {
+            "text": article.text,
+            "title": article.title,
+            "slug": article.slug,
+            "revision": article.version,
+            "label": labels,
+        }
+    )
+
+
+def test_importing_an_exported_doccano_line_looks_its_article_up_once(api, article):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    words = [(m.start(), m.end()) for m in re.finditer(r"\w+", article.text)]
+
+    def queries(count):
+        _empty_annotations()
+        line = _doccano_line(article, [[s, e, "fact"] for s, e in words[:count]])
+        with CaptureQueriesContext(connection) as ctx:
+            response = api.post("/api/import/?format=doccano", line, content_type="x/y")
+        assert response.status_code == 201, response.content
+        assert response.json()["created"] == count
+        return len(ctx.captured_queries)
+
+    assert len(words) >= 20
+    assert queries(3) == queries(20)

@@ -55,7 +55,7 @@ def test_jsonl_and_csv_say_each_annotations_anchor_and_revision(revised, annotat
         ("a shameful a", "moved", 2),
         ("Traffic will", "orphaned", 1),  # its offsets index revision 1's text
     }
-    rows = list(csv.DictReader(io.StringIO(_export("csv"))))
+    rows = list(csv.DictReader(io.StringIO(_export("csv").removeprefix("\ufeff"))))
     assert {(r["anchor"], r["revision"]) for r in rows} == {
         ("exact", "2"), ("moved", "2"), ("orphaned", "1")
     }  # fmt: skip

@@ -71,6 +71,12 @@ def test_no_payload_runs_on_the_pages_that_show_it(
         "/mentions/",
         f"/annotations/{evil_annotation.pk}/thread/",
         "/",
+        "/notifications/",
+        # Search marks the matches in text it has escaped first.
+        "/search/?q=script",
+        "/search/?q=img+onerror",
+        "/search/?q=alert",
+        "/search/?q=%3Cscript%3Ewindow.__xss%3D1%3C%2Fscript%3E",
     ]
     for path in pages:
         page.goto(live_server.url + path)
@@ -84,6 +90,10 @@ def test_no_payload_runs_on_the_pages_that_show_it(
     assert EVIL_NAME in page.inner_text("#queue")
     page.goto(live_server.url + "/mentions/")
     assert "<script>window.__xss=1</script>" in page.inner_text("main")
+    page.goto(live_server.url + "/notifications/")
+    assert f"{EVIL_NAME} mentioned you" in page.inner_text("main")
+    page.goto(live_server.url + "/search/?q=onerror")
+    assert '<img src=x onerror="window.__xss=2">' in page.inner_text("main")
     page.goto(live_server.url + article.get_absolute_url())
     assert "Intro <img src=x onerror=alert(13)> here." in page.inner_text("#article-text")
     assert "<script>window.__xss=12</script> title" in page.inner_text("h1")

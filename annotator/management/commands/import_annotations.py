@@ -6,10 +6,13 @@ from django.core.management.base import BaseCommand, CommandError
 
 from annotator import formats
 
+BAR = 30
+
 
 class Command(BaseCommand):
     help = (
-        "Import a W3C Web Annotation or doccano JSONL file as annotations by --user. "
+        "Import a W3C Web Annotation, doccano JSONL, Label Studio JSON or Claimmark JSON "
+        "Lines file as annotations by --user. "
         "Every record is checked first; one bad record rejects the whole file."
     )
 
@@ -29,7 +32,10 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot read {file}: {error.strerror}.") from None
 
         def progress(done, total):
-            self.stderr.write(f"\r{done:,} of {total:,} records written", ending="")
+            # A bar on the terminal: the records are written a few thousand at a time.
+            filled = BAR * done // total if total else BAR
+            bar = "#" * filled + "." * (BAR - filled)
+            self.stderr.write(f"\r[{bar}] {done:,} of {total:,} records written", ending="")
 
         try:
             records = formats.parse(format, data)
