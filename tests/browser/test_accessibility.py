@@ -82,6 +82,10 @@ def _pages(world, alice):
         ("revision 1 of the article", f"/articles/{slug}/?revision=1"),
         ("select the words again", f"/annotations/{world['orphan'].pk}/anchor/"),
         ("not found", "/articles/no-such-article/"),
+        ("search", "/search/?q=bridge"),
+        ("notifications", "/notifications/"),
+        ("import annotations", "/import/"),
+        ("API tokens", "/account/tokens/"),
     ]
 
 
