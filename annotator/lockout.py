@@ -1,14 +1,15 @@
 """Sign-in lockouts (django-axes, counted in the database: shared by every server
 process and kept over restarts).
 
-Failures count per (user name, address): after SIGNIN_FAILURES_ALLOWED of them that
-pair waits SIGNIN_COOLOFF. An address also has a looser limit over all user names
+Failures count per (user name, address): after AXES_FAILURE_LIMIT of them that pair
+waits AXES_COOLOFF_TIME (10, 15 minutes). An address also has a looser limit over all user names
 (SIGNIN_ADDRESS_FAILURES_ALLOWED), so one address cannot guess many users' passwords,
 while a person behind the same address as a guesser can still sign in. Both apply to
 the sign-in page and to POST /api/token/, which answers JSON.
 """
 
 import contextlib
+import ipaddress
 
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username
@@ -28,9 +29,11 @@ def client_address(request) -> str:
     (DJANGO_BEHIND_PROXY) that is the last address the proxy added to X-Forwarded-For,
     not its own, or every person would share one count."""
     if settings.BEHIND_PROXY:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded.strip():
-            return forwarded.split(",")[-1].strip()
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
+        try:
+            return str(ipaddress.ip_address(forwarded))
+        except ValueError:
+            pass  # not set by a proxy: the connection's own address
     return request.META.get("REMOTE_ADDR", "")
 
 
@@ -56,7 +59,7 @@ class LockoutHandler(AxesDatabaseHandler):
 def one_try_at_a_time(request, username: str):
     """Check one password for this (user name, address) pair at a time, across every
     process: the lockout check, the password check and the count of the failure then
-    happen in turn, so at most SIGNIN_FAILURES_ALLOWED are ever checked, however many
+    happen in turn, so at most AXES_FAILURE_LIMIT are ever checked, however many
     tries arrive at once. Other pairs are not held up (a PostgreSQL advisory lock per
     pair; SQLite serialises writers anyway)."""
     address = client_address(request)

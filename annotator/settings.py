@@ -143,10 +143,14 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "UTC")
 
-# E-mail (the notification digest): printed to the console unless a backend is set;
-# SMTP reads its server from the environment (Django 6.1's MAILERS).
+# E-mail (the notification digest): SMTP in production, printed to the console while
+# debugging, unless a backend is set; SMTP reads its server from the environment
+# (Django 6.1's MAILERS).
 EMAIL_BACKEND_PATH = os.environ.get(
-    "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+    "DJANGO_EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
 )
 MAILERS = {"default": {"BACKEND": EMAIL_BACKEND_PATH}}
 if EMAIL_BACKEND_PATH.endswith("smtp.EmailBackend"):

@@ -45,6 +45,17 @@ def _cache_table(django_db_setup, django_db_blocker):
 
     with django_db_blocker.unblock():
         call_command("createcachetable", verbosity=0)
+    yield
+    # Last, before the test database is dropped: a connection some thread left checked
+    # out of the pool would keep PostgreSQL from dropping it (and leave it behind).
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -58,7 +69,7 @@ def _live_hub(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings, _cache_table, django_db_blocker):
+def _test_settings(request, settings, _cache_table, django_db_blocker):
     # Fast hashing; static files without collectstatic; cookies over plain http.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
@@ -67,9 +78,13 @@ def _test_settings(settings, _cache_table, django_db_blocker):
     }
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
-    # Throttling counts in the cache; each test starts with none used.
-    with django_db_blocker.unblock():
-        cache.clear()
+    # Throttling counts in the cache (a database table); each test that can reach the
+    # database starts with none used. Others open no connection (one left open would
+    # keep the test database from being dropped at the end).
+    uses_db = {"db", "transactional_db"} & set(request.fixturenames)
+    if uses_db or request.node.get_closest_marker("django_db"):
+        with django_db_blocker.unblock():
+            cache.clear()
 
 
 @pytest.fixture

@@ -121,3 +121,16 @@ def test_behind_a_proxy_each_forwarded_address_counts_apart(client, settings, ta
         HTTP_X_FORWARDED_FOR="198.51.100.2",
     )
     assert other.status_code == 302
+
+
+def test_behind_a_proxy_a_forwarded_value_that_is_no_address_is_ignored(client, settings, alice):
+    settings.BEHIND_PROXY = True
+    response = client.post(
+        reverse("login"),
+        {"username": "alice", "password": "wrong"},
+        HTTP_X_FORWARDED_FOR="not-an-address",
+    )
+    assert response.status_code == 200
+    from axes.models import AccessAttempt
+
+    assert AccessAttempt.objects.get(username="alice").ip_address == "127.0.0.1"
