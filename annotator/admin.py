@@ -92,7 +92,7 @@ class ArticleAdmin(article_admin.ArticleAdmin):
 
 @admin.register(Tag)
 class TagAdmin(SimpleHistoryAdmin):
-    list_display = ["key", "label", "shortcut", "colour", "order"]
+    list_display = ["key", "label", "label_es", "shortcut", "colour", "order"]
     ordering = ["order"]
 
     def has_delete_permission(self, request, obj=None):

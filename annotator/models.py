@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Case, Count, Exists, F, Max, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import get_language
 from simple_history.models import HistoricalRecords
 
 # The curators group and who is in it are defined beside Article (articles never imports
@@ -32,6 +33,10 @@ class Tag(models.Model):
     key = models.SlugField(max_length=32, unique=True)
     label = models.CharField(max_length=64)
     description = models.TextField(blank=True)
+    # The same in Spanish; pages show the active language's (display_label), English
+    # when a Spanish one is blank.
+    label_es = models.CharField(max_length=64, blank=True)
+    description_es = models.TextField(blank=True)
     colour = models.CharField(max_length=7, help_text="Background colour, e.g. #fde68a.")
     shortcut = models.CharField(
         max_length=1, unique=True, help_text="Key that applies the tag in the reader."
@@ -49,7 +54,19 @@ class Tag(models.Model):
         ]
 
     def __str__(self):
+        return self.display_label
+
+    @property
+    def display_label(self) -> str:
+        if self.label_es and (get_language() or "").startswith("es"):
+            return self.label_es
         return self.label
+
+    @property
+    def display_description(self) -> str:
+        if self.description_es and (get_language() or "").startswith("es"):
+            return self.description_es
+        return self.description
 
 
 class AnnotationQuerySet(models.QuerySet):
@@ -661,3 +678,21 @@ def search_config(language: str) -> str:
     if code.startswith("en"):
         return "english"
     return "simple"
+
+
+class Preference(models.Model):
+    """A person's reading preferences: the language of the pages (blank: the browser's
+    Accept-Language) and the time zone times are shown in (blank: the browser's zone, or
+    UTC). Kept in the session at sign-in (services/preferences.py), so a request reads
+    them without a query."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference"
+    )
+    language = models.CharField(max_length=8, blank=True, choices=settings.LANGUAGES)
+    time_zone = models.CharField(max_length=64, blank=True)
+
+    history = HistoricalRecords()
+
+    def __str__(self):
+        return f"preferences of {self.user_id}"
