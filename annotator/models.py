@@ -7,6 +7,7 @@ from django.db.models import Case, Count, Exists, F, Max, OuterRef, Q, Subquery,
 from django.db.models.functions import Coalesce
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 # The curators group and who is in it are defined beside Article (articles never imports
@@ -189,17 +190,17 @@ class AnnotationQuerySet(models.QuerySet):
 
 class Annotation(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        ACCEPTED = "accepted", "Accepted"
-        DISPUTED = "disputed", "Disputed"
-        SETTLED = "settled", "Settled"
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        DISPUTED = "disputed", _("Disputed")
+        SETTLED = "settled", _("Settled")
 
     class Anchor(models.TextChoices):
         # After an article revision (services.revisions): still on its words, carried
         # with the text but its words changed ("moved with the text: check"), or lost.
-        EXACT = "exact", "Exact"
-        MOVED = "moved", "Moved with the text: check"
-        ORPHANED = "orphaned", "Orphaned: select it again"
+        EXACT = "exact", _("Exact")
+        MOVED = "moved", _("Moved with the text: check")
+        ORPHANED = "orphaned", _("Orphaned: select it again")
 
     # PROTECT: deleting an article would take its annotations, threads and verdicts.
     article = models.ForeignKey(
@@ -445,8 +446,8 @@ class Mention(models.Model):
 
 class Review(models.Model):
     class Verdict(models.TextChoices):
-        AGREE = "agree", "Agree"
-        DISAGREE = "disagree", "Disagree"
+        AGREE = "agree", _("Agree")
+        DISAGREE = "disagree", _("Disagree")
 
     annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="reviews")
     reviewer = models.ForeignKey(
@@ -540,11 +541,11 @@ class Notification(models.Model):
     no history. The header's unread badge counts these."""
 
     class Kind(models.TextChoices):
-        MENTION = "mention", "Mentioned you"
-        REPLY = "reply", "Replied to your comment"
-        VERDICT = "verdict", "Verdict on your annotation"
-        SETTLEMENT = "settlement", "Dispute settled"
-        ANCHORS = "anchors", "Annotations to check after a revision"
+        MENTION = "mention", _("Mentioned you")
+        REPLY = "reply", _("Replied to your comment")
+        VERDICT = "verdict", _("Verdict on your annotation")
+        SETTLEMENT = "settlement", _("Dispute settled")
+        ANCHORS = "anchors", _("Annotations to check after a revision")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
