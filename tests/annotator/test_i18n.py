@@ -236,3 +236,17 @@ def test_the_language_costs_no_query(alice_client, article, alice):
     Preference.objects.filter(user=alice).delete()
     alice_client.force_login(alice)
     assert count(**EN) == spanish
+
+
+def test_api_refusals_are_translated(client, article, alice):
+    annotation = factories.annotate(article, alice, "shameful waste", "opinion")
+    client.force_login(alice)
+    response = client.put(
+        f"/api/annotations/{annotation.pk}/review/",
+        '{"verdict": "agree"}',
+        content_type="application/json",
+        **ES,
+    )
+    assert response.status_code == 403
+    assert response.json()["detail"] == "No puede revisar su propia anotación."
+    assert response.json()["code"] == "permission_denied"
