@@ -4,8 +4,9 @@
   "use strict";
   let zone = "";
   try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { return; }
-  if (!zone) return;
+  // IANA names (America/Bogota, Etc/GMT+5) need no escaping in a cookie; anything else is skipped.
+  if (!/^[A-Za-z0-9_+\-/]{1,64}$/.test(zone)) return;
   const current = document.cookie.split("; ").find((c) => c.startsWith("tz="));
-  if (current && decodeURIComponent(current.slice(3)) === zone) return;
-  document.cookie = "tz=" + encodeURIComponent(zone) + "; path=/; max-age=31536000; samesite=lax";
+  if (current && current.slice(3) === zone) return;
+  document.cookie = `tz=${zone}; path=/; max-age=31536000; samesite=lax`;
 }());
