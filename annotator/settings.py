@@ -150,10 +150,14 @@ LANGUAGES = [("en", "English"), ("es", "Español")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "UTC")
 
-# E-mail (the notification digest): printed to the console unless a backend is set;
-# SMTP reads its server from the environment (Django 6.1's MAILERS).
+# E-mail (the notification digest): SMTP in production, printed to the console while
+# debugging, unless a backend is set; SMTP reads its server from the environment
+# (Django 6.1's MAILERS).
 EMAIL_BACKEND_PATH = os.environ.get(
-    "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+    "DJANGO_EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
 )
 MAILERS = {"default": {"BACKEND": EMAIL_BACKEND_PATH}}
 if EMAIL_BACKEND_PATH.endswith("smtp.EmailBackend"):
