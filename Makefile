@@ -14,7 +14,9 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $@
 
+# The translations (locale/*/LC_MESSAGES/*.po) are compiled to .mo on every install.
 install: $(VENV)/.installed
+	@$(PY) scripts/compile_messages.py
 
 setup: install
 	$(PY) manage.py migrate --noinput

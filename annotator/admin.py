@@ -93,7 +93,16 @@ class ArticleAdmin(article_admin.ArticleAdmin):
 class TagForm(forms.ModelForm):
     class Meta:
         model = Tag
-        fields = ["key", "label", "description", "colour", "shortcut", "order"]
+        fields = [
+            "key",
+            "label",
+            "label_es",
+            "description",
+            "description_es",
+            "colour",
+            "shortcut",
+            "order",
+        ]
         help_texts = {
             "colour": "Background colour, e.g. #fde68a. Text on it must reach WCAG AA "
             "contrast (4.5:1) in the light and the dark theme, so choose a light colour."
@@ -110,7 +119,7 @@ class TagForm(forms.ModelForm):
 @admin.register(Tag)
 class TagAdmin(SimpleHistoryAdmin):
     form = TagForm
-    list_display = ["key", "label", "shortcut", "colour", "order"]
+    list_display = ["key", "label", "label_es", "shortcut", "colour", "order"]
     ordering = ["order"]
 
     def save_model(self, request, obj, form, change):

@@ -44,3 +44,32 @@ class NoCacheMiddleware:
         if not response.has_header("Cache-Control"):
             patch_cache_control(response, no_cache=True, private=True)
         return response
+
+
+class PersonLocaleMiddleware:
+    """After LocaleMiddleware (cookie, else Accept-Language): the signed-in person's own
+    language wins when they chose one; times are shown in their chosen zone, else in the
+    browser's (the `tz` cookie static/js/tz.js sets), else UTC. Both read from the
+    session (annotator/services/preferences.py), so no query."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.utils import timezone, translation
+
+        from annotator.services import preferences
+
+        session = getattr(request, "session", None)
+        language = session.get(preferences.SESSION_LANGUAGE, "") if session else ""
+        if language and preferences.is_language(language):
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        zone = (session.get(preferences.SESSION_TIME_ZONE, "") if session else "") or (
+            request.COOKIES.get("tz", "")
+        )
+        if zone and preferences.is_time_zone(zone):
+            timezone.activate(zone)
+        else:
+            timezone.deactivate()
+        return self.get_response(request)

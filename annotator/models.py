@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import Case, Count, Exists, F, Max, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 # The curators group and who is in it are defined beside Article (articles never imports
@@ -32,6 +34,10 @@ class Tag(models.Model):
     key = models.SlugField(max_length=32, unique=True)
     label = models.CharField(max_length=64)
     description = models.TextField(blank=True)
+    # The same in Spanish; pages show the active language's (display_label), English
+    # when a Spanish one is blank.
+    label_es = models.CharField(max_length=64, blank=True)
+    description_es = models.TextField(blank=True)
     colour = models.CharField(max_length=7, help_text="Background colour, e.g. #fde68a.")
     shortcut = models.CharField(
         max_length=1, unique=True, help_text="Key that applies the tag in the reader."
@@ -49,7 +55,19 @@ class Tag(models.Model):
         ]
 
     def __str__(self):
+        return self.display_label
+
+    @property
+    def display_label(self) -> str:
+        if self.label_es and (get_language() or "").startswith("es"):
+            return self.label_es
         return self.label
+
+    @property
+    def display_description(self) -> str:
+        if self.description_es and (get_language() or "").startswith("es"):
+            return self.description_es
+        return self.description
 
 
 class AnnotationQuerySet(models.QuerySet):
@@ -172,17 +190,17 @@ class AnnotationQuerySet(models.QuerySet):
 
 class Annotation(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        ACCEPTED = "accepted", "Accepted"
-        DISPUTED = "disputed", "Disputed"
-        SETTLED = "settled", "Settled"
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        DISPUTED = "disputed", _("Disputed")
+        SETTLED = "settled", _("Settled")
 
     class Anchor(models.TextChoices):
         # After an article revision (services.revisions): still on its words, carried
         # with the text but its words changed ("moved with the text: check"), or lost.
-        EXACT = "exact", "Exact"
-        MOVED = "moved", "Moved with the text: check"
-        ORPHANED = "orphaned", "Orphaned: select it again"
+        EXACT = "exact", _("Exact")
+        MOVED = "moved", _("Moved with the text: check")
+        ORPHANED = "orphaned", _("Orphaned: select it again")
 
     # PROTECT: deleting an article would take its annotations, threads and verdicts.
     article = models.ForeignKey(
@@ -428,8 +446,8 @@ class Mention(models.Model):
 
 class Review(models.Model):
     class Verdict(models.TextChoices):
-        AGREE = "agree", "Agree"
-        DISAGREE = "disagree", "Disagree"
+        AGREE = "agree", _("Agree")
+        DISAGREE = "disagree", _("Disagree")
 
     annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="reviews")
     reviewer = models.ForeignKey(
@@ -523,11 +541,11 @@ class Notification(models.Model):
     no history. The header's unread badge counts these."""
 
     class Kind(models.TextChoices):
-        MENTION = "mention", "Mentioned you"
-        REPLY = "reply", "Replied to your comment"
-        VERDICT = "verdict", "Verdict on your annotation"
-        SETTLEMENT = "settlement", "Dispute settled"
-        ANCHORS = "anchors", "Annotations to check after a revision"
+        MENTION = "mention", _("Mentioned you")
+        REPLY = "reply", _("Replied to your comment")
+        VERDICT = "verdict", _("Verdict on your annotation")
+        SETTLEMENT = "settlement", _("Dispute settled")
+        ANCHORS = "anchors", _("Annotations to check after a revision")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -661,3 +679,21 @@ def search_config(language: str) -> str:
     if code.startswith("en"):
         return "english"
     return "simple"
+
+
+class Preference(models.Model):
+    """A person's reading preferences: the language of the pages (blank: the browser's
+    Accept-Language) and the time zone times are shown in (blank: the browser's zone, or
+    UTC). Kept in the session at sign-in (services/preferences.py), so a request reads
+    them without a query."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference"
+    )
+    language = models.CharField(max_length=8, blank=True, choices=settings.LANGUAGES)
+    time_zone = models.CharField(max_length=64, blank=True)
+
+    history = HistoricalRecords()
+
+    def __str__(self):
+        return f"preferences of {self.user_id}"

@@ -3,6 +3,7 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 
 from annotator.views import (
     agreement,
@@ -16,6 +17,7 @@ from annotator.views import (
     live,
     notifications,
     people,
+    preferences,
     reader,
     review,
     revisions,
@@ -104,6 +106,10 @@ urlpatterns = [
     path("stream/", include((stream_urls, "stream"))),
     path("healthz", health.healthz, name="healthz"),
     path("account/tokens/", tokens.token_list, name="token_list"),
+    path("account/language/", preferences.set_language, name="set_language"),
+    path("account/preferences/", preferences.preferences_page, name="preferences"),
+    # Strings of the pages' scripts in the active language (static/js/*.js: gettext()).
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
 ]
 
 # Errors in the shape of the request: JSON under /api/, a fragment for htmx, else a page;

@@ -2,7 +2,9 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.formats import number_format
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from articles.models import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH, Article
 
@@ -23,7 +25,7 @@ def split_title_and_text(raw: str) -> tuple[str, str]:
     while lines and not lines[0].strip():
         lines.pop(0)
     if not lines:
-        raise ValidationError("The file is empty.")
+        raise ValidationError(_("The file is empty."))
     title = lines.pop(0).strip()
     while lines and (not lines[-1].strip() or lines[-1].strip().lower() in TRAILING_NAVIGATION):
         lines.pop()
@@ -43,25 +45,34 @@ def _unique_slug(title: str) -> str:
 def check_text(text) -> None:
     """An article's text: not blank, at most TEXT_MAX_LENGTH code points."""
     if not isinstance(text, str):
-        raise ValidationError({"text": "The text must be text."})
+        raise ValidationError({"text": _("The text must be text.")})
     if not text.strip():
-        raise ValidationError({"text": "An article needs some text."})
+        raise ValidationError({"text": _("An article needs some text.")})
     if len(text) > TEXT_MAX_LENGTH:
         raise ValidationError(
-            {"text": f"The text is longer than {TEXT_MAX_LENGTH:,} characters; split it up."}
+            {
+                "text": _("The text is longer than %(limit)s characters; split it up.")
+                % {"limit": number_format(TEXT_MAX_LENGTH, force_grouping=True)}
+            }
         )
 
 
 def clean_title(title) -> str:
     """An article's title, trimmed: not blank, at most 300 characters."""
     if not isinstance(title, str):
-        raise ValidationError({"title": "The title must be text."})
+        raise ValidationError({"title": _("The title must be text.")})
     title = title.strip()
     if not title:
-        raise ValidationError({"title": "An article needs a title."})
+        raise ValidationError({"title": _("An article needs a title.")})
     if len(title) > TITLE_MAX_LENGTH:
         raise ValidationError(
-            {"title": f"The title has {len(title):,} characters; the limit is {TITLE_MAX_LENGTH}."}
+            {
+                "title": _("The title has %(count)s characters; the limit is %(limit)s.")
+                % {
+                    "count": number_format(len(title), force_grouping=True),
+                    "limit": TITLE_MAX_LENGTH,
+                }
+            }
         )
     return title
 

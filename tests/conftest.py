@@ -153,7 +153,7 @@ def sign_in(live_server, page):
         p.goto(f"{live_server.url}/accounts/login/")
         p.fill("#id_username", user.username)
         p.fill("#id_password", password)
-        p.click("button[type=submit]")
+        p.click("main button[type=submit]")
         p.wait_for_url(f"{live_server.url}/")
         return p
 

@@ -35,7 +35,13 @@ def ensure_default_tags() -> dict[str, Tag]:
             key=key,
             defaults={"label": label, "shortcut": shortcut, "colour": colour, "order": order},
         )
+        if not result[key].label_es:  # as migration 0020 names them in Spanish
+            result[key].label_es = SPANISH_LABELS[key]
+            result[key].save(update_fields=["label_es"])
     return result
+
+
+SPANISH_LABELS = {"fact": "Hecho", "opinion": "Opinión", "speculation": "Especulación"}
 
 
 def make_user(username: str, password: str = PASSWORD, **fields):

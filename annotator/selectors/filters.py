@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_datetime
 from django.utils.timezone import is_naive, make_aware
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
@@ -24,8 +25,8 @@ from articles.models import Article
 NEEDS_MY_REVIEW = "needs-review"
 STATUS_CHOICES = [
     *Annotation.Status.choices,
-    (AGREED, "Agreed (accepted or settled)"),
-    (NEEDS_MY_REVIEW, "Needs my review"),
+    (AGREED, _("Agreed (accepted or settled)")),
+    (NEEDS_MY_REVIEW, _("Needs my review")),
 ]
 
 

@@ -13,10 +13,10 @@ from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count, F, Max, Q
+from django.utils import timezone
 from django.utils.html import json_script
 
 from annotator.models import AGREED, Annotation, Review, Tag
@@ -333,9 +333,11 @@ def sidebar_page(
             *ITEM_FIELDS,
             "tag__key",
             "tag__label",
+            "tag__label_es",
             "author__username",
             "settled_tag__key",
             "settled_tag__label",
+            "settled_tag__label_es",
         )
         .with_comment_count()
     }
@@ -419,7 +421,7 @@ def reader_context(article: Article, user, params, *, end: int = LIST_PAGE) -> d
                 "statuses": STATUSES,
                 "me": user.username,
                 "filters": filters,
-                "time_zone": settings.TIME_ZONE,
+                "time_zone": timezone.get_current_timezone_name(),
                 # Seven numbers per annotation, in text order, flat: id, start (after the
                 # previous start), length, tag index, author index, status index, reviewed
                 # by me (0/1). Compact, since a big article has thousands.

@@ -4,6 +4,7 @@ reopen a settlement. Both are revisions of the annotation."""
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from annotator import events
 from annotator.models import Annotation, Notification, Review, is_curator
@@ -18,12 +19,12 @@ REOPENED = "reopened"
 def _lock_for_settling(annotation: Annotation, actor) -> Annotation:
     current = Annotation.objects.select_for_update().get(pk=annotation.pk)
     if current.is_deleted:
-        raise ValidationError("This annotation has been deleted.", code="deleted")
+        raise ValidationError(_("This annotation has been deleted."), code="deleted")
     if not current.is_settleable_by(actor):
         if is_curator(actor) and actor.pk == current.author_id:
-            raise PermissionDenied("You cannot settle your own annotation; another curator can.")
+            raise PermissionDenied(_("You cannot settle your own annotation; another curator can."))
         raise PermissionDenied(
-            "Only curators settle disputes. An admin can add you to the curators group."
+            _("Only curators settle disputes. An admin can add you to the curators group.")
         )
     return current
 
@@ -55,7 +56,7 @@ def annotation_settle(*, annotation: Annotation, actor, tag, reason) -> Annotati
     reason = clean_reason(reason, field="reason")
     if not reason:
         raise ValidationError(
-            {"reason": "Give a reason for the settlement: the team reads it in the thread."},
+            {"reason": _("Give a reason for the settlement: the team reads it in the thread.")},
             code="reason",
         )
     if current.is_settled and (current.settled_tag_id, current.settled_reason) == (

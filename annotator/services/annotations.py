@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from annotator import events
 from annotator.models import CONTEXT_LENGTH, DUPLICATE_WINDOW_SECONDS, Annotation
@@ -187,8 +188,10 @@ def annotation_create(
                 tag_obj.pk,
             ):
                 raise ValidationError(
-                    "This Idempotency-Key was already used for another annotation; "
-                    "send a new key for a new annotation.",
+                    _(
+                        "This Idempotency-Key was already used for another annotation; "
+                        "send a new key for a new annotation."
+                    ),
                     code="idempotency_key_reused",
                 )
             return _replay(prior)
@@ -238,9 +241,9 @@ SPAN_FIELDS = {"start", "end", "quote"}
 def _lock_for_change(annotation: Annotation, actor, version, allowed=None) -> Annotation:
     current = Annotation.objects.select_for_update().get(pk=annotation.pk)
     if current.is_deleted:
-        raise ValidationError("This annotation has been deleted.", code="deleted")
+        raise ValidationError(_("This annotation has been deleted."), code="deleted")
     if not (allowed or Annotation.is_editable_by)(current, actor):
-        raise PermissionDenied("Only the author can change or delete this annotation.")
+        raise PermissionDenied(_("Only the author can change or delete this annotation."))
     if version is not None and int(version) != current.version:
         raise StaleVersion(current)
     return current
@@ -267,14 +270,14 @@ def _apply_span(current: Annotation, changes: dict) -> None:
     found, a moved one checked)."""
     if "start" not in changes or "end" not in changes:
         raise ValidationError(
-            {"start": "Send both start and end to select the span again."}, code="offsets"
+            {"start": _("Send both start and end to select the span again.")}, code="offsets"
         )
     if not isinstance(changes.get("quote"), str):
         # Offsets alone could come from an earlier revision of the text; the words
         # they are meant to hold say whether they still do.
         raise ValidationError(
-            {"quote": "Send the quote (the words at start and end) with the span, so it can "
-                      "be checked against the current text."},
+            {"quote": _("Send the quote (the words at start and end) with the span, so it can "
+                        "be checked against the current text.")},
             code="quote",
         )  # fmt: skip
     article = _current_text(current.article)
@@ -331,7 +334,7 @@ def annotation_moderate(*, annotation: Annotation, actor, **changes) -> Annotati
     new version, so a client holding the old ETag cannot overwrite it unknowingly.
     """
     if not annotation.is_moderatable_by(actor):
-        raise PermissionDenied("Only an admin can change someone else's annotation.")
+        raise PermissionDenied(_("Only an admin can change someone else's annotation."))
     current = _lock(annotation, None)
     before = _claim(current)
     was_tag = current.tag.key
@@ -372,14 +375,14 @@ def annotation_restore(*, annotation: Annotation, actor, revision=None, version=
     current = Annotation.objects.select_for_update().get(pk=annotation.pk)
     before = _claim(current)
     if not current.is_restorable_by(actor):
-        raise PermissionDenied("Only the author or an admin can restore this annotation.")
+        raise PermissionDenied(_("Only the author or an admin can restore this annotation."))
     if version is not None and int(version) != current.version:
         raise StaleVersion(current)
     was_deleted, was_tag = current.is_deleted, current.tag.key
     if revision is None:
         if not current.is_deleted:
             raise ValidationError(
-                "This annotation is not deleted; there is nothing to restore.",
+                _("This annotation is not deleted; there is nothing to restore."),
                 code="not_deleted",
             )
         reason = "restored"
@@ -401,7 +404,7 @@ def _revision_of(annotation: Annotation, revision):
         number = int(revision)
     except (TypeError, ValueError):
         raise ValidationError(
-            {"revision": "revision must be a whole number from the history."}, code="revision"
+            {"revision": _("revision must be a whole number from the history.")}, code="revision"
         ) from None
     old = annotation.history.filter(history_id=number).first()
     if old is None:

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from annotator import events, markdown
 from annotator.models import Annotation, Comment, Mention, Notification
@@ -74,13 +75,13 @@ def comment_create(*, annotation: Annotation, author, body: str, parent=None) ->
     # Lock the annotation: comments on one thread are counted in the order they commit.
     annotation = Annotation.objects.select_for_update().get(pk=annotation.pk)
     if annotation.is_deleted:
-        raise ValidationError("This annotation has been deleted.", code="deleted")
+        raise ValidationError(_("This annotation has been deleted."), code="deleted")
     body = clean_body(body)
     replied_to = parent
     if parent is not None:
         if parent.annotation_id != annotation.pk:
             raise ValidationError(
-                {"parent": "The reply must belong to the same thread."}, code="parent"
+                {"parent": _("The reply must belong to the same thread.")}, code="parent"
             )
         if parent.parent_id is not None:
             parent = parent.parent
@@ -108,9 +109,9 @@ def _lock_comment(comment: Comment, actor) -> Comment:
     Annotation.objects.select_for_update().filter(pk=comment.annotation_id).first()
     current = Comment.objects.select_for_update().get(pk=comment.pk)
     if current.is_deleted:
-        raise ValidationError("This comment has been deleted.", code="deleted")
+        raise ValidationError(_("This comment has been deleted."), code="deleted")
     if not current.is_editable_by(actor):
-        raise PermissionDenied("Only its author can change or delete a comment.")
+        raise PermissionDenied(_("Only its author can change or delete a comment."))
     return current
 
 
@@ -159,9 +160,9 @@ def comment_restore(*, comment: Comment, actor) -> Comment:
     Annotation.objects.select_for_update().filter(pk=comment.annotation_id).first()
     current = Comment.objects.select_for_update().get(pk=comment.pk)
     if not current.is_restorable_by(actor):
-        raise PermissionDenied("Only its author or an admin can restore a comment.")
+        raise PermissionDenied(_("Only its author or an admin can restore a comment."))
     if not current.is_deleted:
-        raise ValidationError("This comment is not deleted.", code="not_deleted")
+        raise ValidationError(_("This comment is not deleted."), code="not_deleted")
     current.deleted_at = None
     _save(current, actor, "restored")
     search_index_refresh(annotation_ids=[current.annotation_id])

@@ -4,6 +4,7 @@ import hashlib
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from annotator.models import IMPORT_FILE_MAX_BYTES, ImportUpload
 
@@ -25,7 +26,7 @@ def import_upload_hold(*, user, fmt: str, name: str, data: bytes) -> ImportUploa
     import_file_check_size(len(data))
     digest = hashlib.sha256(data).hexdigest()
     with transaction.atomic():
-        upload, _ = ImportUpload.objects.update_or_create(
+        upload, _created = ImportUpload.objects.update_or_create(
             user=user,
             defaults={"format": fmt, "name": name[:255], "data": data, "digest": digest},
         )
@@ -38,8 +39,10 @@ def import_upload_take(*, user, digest: str) -> ImportUpload:
     upload = ImportUpload.objects.filter(user=user, digest=digest).first()
     if upload is None:
         raise ValidationError(
-            "That file is no longer waiting to be imported (it was imported, or you "
-            "previewed another one since). Choose it again.",
+            _(
+                "That file is no longer waiting to be imported (it was imported, or you "
+                "previewed another one since). Choose it again."
+            ),
             code="gone",
         )
     return upload

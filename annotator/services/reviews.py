@@ -3,6 +3,7 @@ the claim version it judged."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from annotator import events
 from annotator.models import Annotation, Notification, Review
@@ -31,11 +32,13 @@ def review_set(
     """
     current = Annotation.objects.select_for_update().select_related("tag").get(pk=annotation.pk)
     if current.is_deleted:
-        raise ValidationError("This annotation has been deleted.", code="deleted")
+        raise ValidationError(_("This annotation has been deleted."), code="deleted")
     if not current.is_reviewable_by(reviewer):
-        raise PermissionDenied("You cannot review your own annotation.")
+        raise PermissionDenied(_("You cannot review your own annotation."))
     if verdict not in Review.Verdict.values:
-        raise ValidationError({"verdict": "Choose a verdict: agree or disagree."}, code="verdict")
+        raise ValidationError(
+            {"verdict": _("Choose a verdict: agree or disagree.")}, code="verdict"
+        )
     comment = clean_reason(comment)
     tag = None
     if verdict == Review.Verdict.DISAGREE and proposed_tag:
@@ -48,7 +51,7 @@ def review_set(
                 },
                 code="proposed_tag",
             )
-    was_status, _ = events.annotation_state(current.pk)
+    was_status, _was_settled = events.annotation_state(current.pk)
     review = Review.objects.filter(annotation=current, reviewer=reviewer).first()
     created = review is None
     was_verdict = None if created else review.verdict

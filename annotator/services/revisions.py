@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from annotator import anchoring, events
 from annotator.models import CONTEXT_LENGTH, Annotation
@@ -155,8 +156,10 @@ def _checked_values(article: Article, title, text, reason) -> tuple[str, str, st
     reason = clean_reason(reason, field="reason")
     if title == article.title and text == article.text:
         raise ValidationError(
-            "The title and the text are the same as in the current revision; there is "
-            "nothing to save.",
+            _(
+                "The title and the text are the same as in the current revision; there is "
+                "nothing to save."
+            ),
             code="unchanged",
         )
     return title, text, reason
@@ -176,7 +179,7 @@ def _plan(article: Article, title: str, text: str, reason: str, *, lock: bool) -
 def _check_permission(article: Article, actor) -> None:
     if not article.is_revisable_by(actor):
         raise PermissionDenied(
-            "Only the person who added this article, a curator or an admin can revise it."
+            _("Only the person who added this article, a curator or an admin can revise it.")
         )
 
 
@@ -350,7 +353,7 @@ def revision_text(article: Article, revision) -> str:
     """The text of `article` at revision `revision` (its version then), from history."""
     if isinstance(revision, bool) or not isinstance(revision, int) or revision < 1:
         raise ValidationError(
-            {"revision": "revision must be a whole number: an article revision."},
+            {"revision": _("revision must be a whole number: an article revision.")},
             code="revision",
         )
     if revision == article.version:

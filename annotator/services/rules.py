@@ -7,6 +7,8 @@ limits themselves are constants in annotator.models, which templates read throug
 """
 
 from django.core.exceptions import ValidationError
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from annotator.models import (
     COMMENT_MAX_LENGTH,
@@ -21,7 +23,7 @@ def tag_by_key(key, field: str = "tag") -> Tag:
     """The tag whose key is `key`; `field` names the input that held it, so an error is
     reported under that name."""
     if not isinstance(key, str) or not key:
-        raise ValidationError({field: "Choose a tag: fact, opinion or speculation."}, code="tag")
+        raise ValidationError({field: _("Choose a tag: fact, opinion or speculation.")}, code="tag")
     try:
         return Tag.objects.get(key=key)
     except Tag.DoesNotExist:
@@ -30,18 +32,28 @@ def tag_by_key(key, field: str = "tag") -> Tag:
 
 def unknown_tag_message(key: str) -> str:
     known = ", ".join(Tag.objects.values_list("key", flat=True))
-    return f"There is no tag called {key!r}. Use one of: {known}."
+    return _("There is no tag called %(key)s. Use one of: %(known)s.") % {
+        "key": repr(key),
+        "known": known,
+    }
 
 
 def _limited_text(value, *, field: str, what: str, limit: int, code: str) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise ValidationError({field: f"The {what} must be text."}, code=code)
+        raise ValidationError({field: _("%(what)s must be text.") % {"what": what}}, code=code)
     value = value.strip()
     if len(value) > limit:
         raise ValidationError(
-            {field: f"The {what} has {len(value):,} characters; the limit is {limit:,}."},
+            {
+                field: _("%(what)s has %(count)s characters; the limit is %(limit)s.")
+                % {
+                    "what": what,
+                    "count": number_format(len(value), force_grouping=True),
+                    "limit": number_format(limit, force_grouping=True),
+                }
+            },
             code=code,
         )
     return value
@@ -49,22 +61,22 @@ def _limited_text(value, *, field: str, what: str, limit: int, code: str) -> str
 
 def clean_note(note) -> str:
     """An annotation's note, trimmed; at most NOTE_MAX_LENGTH characters."""
-    return _limited_text(note, field="note", what="note", limit=NOTE_MAX_LENGTH, code="note")
+    return _limited_text(note, field="note", what=_("The note"), limit=NOTE_MAX_LENGTH, code="note")
 
 
 def clean_reason(reason, field: str = "comment") -> str:
     """The reason given with a verdict, trimmed; at most REASON_MAX_LENGTH characters."""
     return _limited_text(
-        reason, field=field, what="reason", limit=REASON_MAX_LENGTH, code="comment"
+        reason, field=field, what=_("The reason"), limit=REASON_MAX_LENGTH, code="comment"
     )
 
 
 def clean_body(body) -> str:
     """A comment's Markdown, trimmed; not empty, at most COMMENT_MAX_LENGTH characters."""
     if not isinstance(body, str) or not body.strip():
-        raise ValidationError({"body": "Write something before posting."}, code="empty")
+        raise ValidationError({"body": _("Write something before posting.")}, code="empty")
     return _limited_text(
-        body, field="body", what="comment", limit=COMMENT_MAX_LENGTH, code="too_long"
+        body, field="body", what=_("The comment"), limit=COMMENT_MAX_LENGTH, code="too_long"
     )
 
 
@@ -73,32 +85,40 @@ def check_span(text: str, start, end, quote=None) -> None:
     given, that `quote` is exactly the text there."""
     for name, value in (("start", start), ("end", end)):
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ValidationError({name: f"{name} must be a whole number."}, code="offsets")
+            raise ValidationError(
+                {name: _("%(name)s must be a whole number.") % {"name": name}}, code="offsets"
+            )
     if start < 0:
-        raise ValidationError({"start": "start cannot be negative."}, code="offsets")
+        raise ValidationError({"start": _("start cannot be negative.")}, code="offsets")
     if end > len(text):
         raise ValidationError(
-            {"end": f"end ({end}) is past the end of the article ({len(text)} characters)."},
+            {
+                "end": _("end (%(end)s) is past the end of the article (%(length)s characters).")
+                % {"end": end, "length": len(text)}
+            },
             code="offsets",
         )
     if start >= end:
         raise ValidationError(
             {
-                "start": f"start ({start}) must be before end ({end}): "
-                "select at least one character."
+                "start": _("start (%(start)s) must be before end (%(end)s): select at least "
+                "one character.")
+                % {"start": start, "end": end}
             },
             code="offsets",
         )
     if quote is not None and quote != text[start:end]:
         raise ValidationError(
             {
-                "quote": "The quoted text does not match the article at these offsets; "
-                "the article may have changed. Reload the page and select again."
+                "quote": _(
+                    "The quoted text does not match the article at these offsets; the "
+                    "article may have changed. Reload the page and select again."
+                )
             },
             code="quote_mismatch",
         )
     if not text[start:end].strip():
-        raise ValidationError({"start": "The selection holds only white space."}, code="offsets")
+        raise ValidationError({"start": _("The selection holds only white space.")}, code="offsets")
 
 
 def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
@@ -121,8 +141,11 @@ def check_idempotency_key(key) -> None:
         or not all("!" <= ch <= "~" for ch in key)
     ):
         raise ValidationError(
-            f"The Idempotency-Key must be 1 to {IDEMPOTENCY_KEY_MAX_LENGTH} visible ASCII "
-            "characters, such as a UUID.",
+            _(
+                "The Idempotency-Key must be 1 to %(limit)s visible ASCII characters, such "
+                "as a UUID."
+            )
+            % {"limit": IDEMPOTENCY_KEY_MAX_LENGTH},
             code="idempotency_key",
         )
 

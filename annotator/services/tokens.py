@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from annotator.models import ApiToken
 
@@ -55,5 +56,5 @@ def token_list(*, user) -> list[ApiToken]:
 def token_revoke(*, token: ApiToken, actor) -> None:
     """Revoke `token`. Only its owner may."""
     if token.user_id != actor.pk:
-        raise PermissionDenied("Only the person a token belongs to can revoke it.")
+        raise PermissionDenied(_("Only the person a token belongs to can revoke it."))
     token.delete()

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from annotator import forms, services
@@ -109,7 +110,9 @@ def annotation_anchor(request: HtmxHttpRequest, annotation_id: int):
             error=message_of(error),
             status=409 if isinstance(error, services.StaleVersion) else 400,
         )
-    messages.success(request, f"“{updated.short_quote}” is anchored again.")
+    messages.success(
+        request, _("“%(quote)s” is anchored again.") % {"quote": updated.short_quote}
+    )
     return redirect(reverse("annotator:anchor_list", args=[annotation.article.slug]))
 
 
@@ -130,7 +133,10 @@ def annotation_anchor_delete(request: HtmxHttpRequest, annotation_id: int):
         return redirect(back)
     messages.success(
         request,
-        f"Annotation “{deleted.short_quote}” deleted. It stays in the history, where its "
-        "author or an admin can restore it.",
+        _(
+            "Annotation “%(quote)s” deleted. It stays in the history, where its author or an "
+            "admin can restore it."
+        )
+        % {"quote": deleted.short_quote},
     )
     return redirect(back)

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
@@ -135,7 +136,7 @@ def comment_restore(request: HtmxHttpRequest, comment_id: int):
     back = safe_next(request)
     if response.status_code == 302 and back:
         if not messages.get_messages(request):
-            messages.success(request, "Comment restored.")
+            messages.success(request, _("Comment restored."))
         return redirect(back)
     return response
 
@@ -149,7 +150,7 @@ def review_set(request: HtmxHttpRequest, annotation_id: int):
     back = reverse("annotator:review_queue") if from_queue else _thread_url(annotation_id)
     json = _wants_json(request)
     try:
-        review, _ = services.review_set(
+        review, _status = services.review_set(
             annotation=annotation,
             reviewer=request.user,
             verdict=request.POST.get("verdict", ""),

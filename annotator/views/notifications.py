@@ -4,6 +4,7 @@ settlements, annotations to check), unread first; open one, or mark all read."""
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from annotator import services
@@ -48,5 +49,13 @@ def notifications_mark_read(request: HtmxHttpRequest):
         services.notifications_mark_read(user=request.user, notification_ids=[notification.pk])
         return redirect(target_of(notification))
     count = services.notifications_mark_read(user=request.user)
-    messages.success(request, f"Marked {count} notification{'s' if count != 1 else ''} as read.")
+    messages.success(
+        request,
+        ngettext(
+            "Marked %(count)s notification as read.",
+            "Marked %(count)s notifications as read.",
+            count,
+        )
+        % {"count": count},
+    )
     return redirect("annotator:notification_list")

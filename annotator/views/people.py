@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from annotator import services
@@ -32,7 +33,11 @@ def mentions_mark_read(request: HtmxHttpRequest):
         thread = reverse("annotator:annotation_thread", args=[mention.comment.annotation_id])
         return redirect(f"{thread}#comment-{mention.comment_id}")
     count = services.mentions_mark_read(user=request.user)
-    messages.success(request, f"Marked {count} mention{'s' if count != 1 else ''} as read.")
+    messages.success(
+        request,
+        ngettext("Marked %(count)s mention as read.", "Marked %(count)s mentions as read.", count)
+        % {"count": count},
+    )
     return redirect("annotator:mention_list")
 
 

@@ -13,6 +13,7 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from annotator import events, forms, live, services
@@ -264,7 +265,7 @@ def annotation_delete(request: HtmxHttpRequest, annotation_id: int):
         return _error(request, article, error)
     if not _wants_json(request):
         messages.success(
-            request, "Annotation deleted. It stays in the history, where you can restore it."
+            request, _("Annotation deleted. It stays in the history, where you can restore it.")
         )
         return redirect(article)
     undo = {

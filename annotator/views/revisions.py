@@ -7,6 +7,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from annotator import forms, services
@@ -85,12 +87,15 @@ def article_edit(request: HtmxHttpRequest, slug: str):
 def _saved(request, plan):
     article, counts = plan.article, plan.counts
     to_check = counts["moved"] + counts["orphaned"]
-    text = f"Revision {article.version} saved."
+    text = _("Revision %(version)s saved.") % {"version": article.version}
     if plan.text_changed:
-        text += (
-            f" {counts['exact']} annotation{'s' if counts['exact'] != 1 else ''} kept exactly, "
-            f"{counts['moved']} moved with the text, {counts['orphaned']} orphaned."
-        )
+        text += " " + ngettext(
+            "%(exact)s annotation kept exactly, %(moved)s moved with the text, "
+            "%(orphaned)s orphaned.",
+            "%(exact)s annotations kept exactly, %(moved)s moved with the text, "
+            "%(orphaned)s orphaned.",
+            counts["exact"],
+        ) % {"exact": counts["exact"], "moved": counts["moved"], "orphaned": counts["orphaned"]}
     messages.success(request, text)
     if to_check:
         return redirect(reverse("annotator:anchor_list", args=[article.slug]))

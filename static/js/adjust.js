@@ -8,6 +8,9 @@
 // carries data-start and holds exactly the article's characters from there.
 (function () {
   "use strict";
+  // Sentences in the page's language (Django's JavaScript catalog, /jsi18n/).
+  const _ = window.gettext || ((s) => s);
+  const fmt = (s, values) => (window.interpolate ? window.interpolate(s, values, true) : s);
 
   if (!document.getElementById("article-text") || !document.getElementById("picker")) return;
   const cpLength = (s) => Array.from(s).length;
@@ -144,7 +147,7 @@
     const handle = document.createElement("button");
     handle.type = "button";
     handle.className = `adjust-handle adjust-handle--${side}`;
-    handle.setAttribute("aria-label", side === "start" ? "Start of the span: ← → move it" : "End of the span: ← → move it");
+    handle.setAttribute("aria-label", side === "start" ? _("Start of the span: ← → move it") : _("End of the span: ← → move it"));
     handle.addEventListener("focus", () => { mode.active = side; });
     handle.addEventListener("pointerdown", (event) => {
       event.preventDefault();
@@ -171,14 +174,13 @@
     const bar = document.createElement("div");
     bar.className = "adjust-bar card";
     bar.setAttribute("role", "region");
-    bar.setAttribute("aria-label", "Adjust the span");
+    bar.setAttribute("aria-label", _("Adjust the span"));
     bar.innerHTML = `
-      <p class="adjust-bar__words"><strong>Adjusting:</strong> <q data-adjust-quote aria-live="polite"></q></p>
-      <p class="adjust-bar__hint muted">Drag a handle, or <kbd>Shift</kbd>+<kbd>←</kbd>/<kbd>→</kbd> for the end,
-        <kbd>Alt</kbd>+<kbd>Shift</kbd>+<kbd>←</kbd>/<kbd>→</kbd> for the start (<kbd>Ctrl</kbd>: by word).</p>
+      <p class="adjust-bar__words"><strong>${_("Adjusting:")}</strong> <q data-adjust-quote aria-live="polite"></q></p>
+      <p class="adjust-bar__hint muted">${_("Drag a handle, or <kbd>Shift</kbd>+<kbd>←</kbd>/<kbd>→</kbd> for the end, <kbd>Alt</kbd>+<kbd>Shift</kbd>+<kbd>←</kbd>/<kbd>→</kbd> for the start (<kbd>Ctrl</kbd>: by word).")}</p>
       <div class="adjust-bar__actions">
-        <button type="button" class="btn btn--primary" data-adjust-save>Save <kbd>Enter</kbd></button>
-        <button type="button" class="btn" data-adjust-cancel>Cancel <kbd>Esc</kbd></button>
+        <button type="button" class="btn btn--primary" data-adjust-save>${_("Save")} <kbd>Enter</kbd></button>
+        <button type="button" class="btn" data-adjust-cancel>${_("Cancel")} <kbd>Esc</kbd></button>
       </div>
       <p class="form-error adjust-bar__error" data-adjust-error role="alert"></p>`;
     bar.querySelector("[data-adjust-save]").addEventListener("click", save);
@@ -198,7 +200,7 @@
     try {
       const response = await fetch(`/api/annotations/${id}/`, { credentials: "same-origin", headers: { Accept: "application/json" } });
       current = await response.json();
-      if (!response.ok) throw new Error(current.detail || "This annotation cannot be read.");
+      if (!response.ok) throw new Error(current.detail || _("This annotation cannot be read."));
     } catch (error) {
       window.alert(error.message);
       return;
@@ -246,9 +248,9 @@
         method: "POST", body, credentials: "same-origin",
         headers: { Accept: "application/json", "X-CSRFToken": csrf() },
       });
-      const data = await response.json().catch(() => ({ detail: "The server did not answer; try again." }));
+      const data = await response.json().catch(() => ({ detail: _("The server did not answer; try again.") }));
       if (!response.ok) {
-        showError(data.detail || "The span could not be saved.");
+        showError(data.detail || _("The span could not be saved."));
         return;
       }
       if (window.ClaimmarkReader) window.ClaimmarkReader.applyEvent(data.event, { own: true });
@@ -257,7 +259,7 @@
       const jump = document.querySelector(`#ann-${id} .ann-item__jump`);
       if (jump) jump.focus();
     } catch (error) {
-      showError("The server could not be reached; your change is not saved. Try again.");
+      showError(_("The server could not be reached; your change is not saved. Try again."));
     } finally {
       if (mode) mode.saving = false;
     }

@@ -7,6 +7,9 @@
 // /mentions/names/?q=… (views/people.py), the same rule the server applies on posting.
 (function () {
   "use strict";
+  // Sentences in the page's language (Django's JavaScript catalog, /jsi18n/).
+  const _ = window.gettext || ((s) => s);
+  const fmt = (s, values) => (window.interpolate ? window.interpolate(s, values, true) : s);
 
   const script = document.currentScript;
   const url = script && script.dataset.namesUrl;
@@ -62,7 +65,7 @@
     list.className = "mention-suggest card";
     list.id = "mention-suggest";
     list.setAttribute("role", "listbox");
-    list.setAttribute("aria-label", "People to mention");
+    list.setAttribute("aria-label", _("People to mention"));
     names.forEach((name, i) => {
       const li = document.createElement("li");
       li.id = `mention-option-${i}`;
@@ -122,7 +125,7 @@
       ).insertAdjacentElement("afterend", note);
     }
     const list = unknown.map((n) => `@${n}`).join(", ");
-    note.textContent = `⚠ Nobody has the user name${unknown.length > 1 ? "s" : ""} ${list}: nobody will be told.`;
+    note.textContent = `⚠ ${fmt(unknown.length > 1 ? _("Nobody has the user names %(names)s: nobody will be told.") : _("Nobody has the user name %(names)s: nobody will be told."), { names: list })}`;
   }
 
   document.addEventListener("input", (event) => {

@@ -36,6 +36,11 @@
   const cpLength = (s) => Array.from(s).length;
   const isSpace = (ch) => /\s/u.test(ch);
   const STATUS_SIGN = { pending: "○", accepted: "✓", disputed: "⚑" };
+  // Sentences in the page's language (Django's JavaScript catalog, /jsi18n/).
+  const _ = window.gettext || ((s) => s);
+  const ngettext = window.ngettext || ((one, many, n) => (n === 1 ? one : many));
+  const fmt = (s, values) => (window.interpolate ? window.interpolate(s, values, true) : s);
+  const STATUS_LABEL = { pending: _("Pending"), accepted: _("Accepted"), disputed: _("Disputed"), settled: _("Settled") };
 
   // Reader data ------------------------------------------------------------------------
   let reader = null; // #reader element
@@ -264,15 +269,15 @@
 
   // Sidebar items --------------------------------------------------------------------
   const timeFormat = () =>
-    new Intl.DateTimeFormat("en-GB", {
-      day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hour12: false,
-      timeZone: state.timeZone || "UTC", timeZoneName: "short",
+    new Intl.DateTimeFormat(document.documentElement.lang || "en", {
+      day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hour12: false, timeZoneName: "short",
+      timeZone: state.timeZone || "UTC",
     });
 
   // "3 Mar, 14:05 UTC": the zone named, as the server's items show it.
   function formatTime(iso) {
     const parts = Object.fromEntries(timeFormat().formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
-    return `${parts.day} ${parts.month}, ${parts.hour}:${parts.minute} ${parts.timeZoneName}`;
+    return `${parts.day} ${parts.month}, ${parts.hour}:${parts.minute} ${parts.timeZoneName || ""}`.trim();
   }
 
   function tagLabel(key) {
@@ -282,7 +287,7 @@
 
   function fillStatus(el, status) {
     el.className = `status status--${status}`;
-    el.textContent = `${STATUS_SIGN[status] || ""} ${status.charAt(0).toUpperCase()}${status.slice(1)}`;
+    el.textContent = `${STATUS_SIGN[status] || ""} ${STATUS_LABEL[status] || status}`;
   }
 
   function fillItem(li, a) {
@@ -297,7 +302,7 @@
     const time = li.querySelector("time");
     time.dateTime = a.modified;
     time.textContent = formatTime(a.modified);
-    li.querySelector(".ann-item__edited").textContent = a.version > 1 ? " · edited" : "";
+    li.querySelector(".ann-item__edited").textContent = a.version > 1 ? ` · ${_("edited")}` : "";
     const note = li.querySelector(".ann-item__note");
     note.textContent = a.note;
     note.hidden = !a.note;
@@ -309,7 +314,7 @@
   }
 
   function setCommentCount(li, n) {
-    li.querySelector(".count-pill").textContent = `· ${n} comment${n === 1 ? "" : "s"}`;
+    li.querySelector(".count-pill").textContent = `· ${fmt(ngettext("%(n)s comment", "%(n)s comments", n), { n })}`;
   }
 
   function newItem(a) {
@@ -373,8 +378,8 @@
     }
     reader.querySelectorAll("[data-count-tag]").forEach((el) => (el.textContent = byTag[el.dataset.countTag] || 0));
     reader.querySelectorAll("[data-total]").forEach((el) => (el.textContent = rows.length));
-    reader.querySelectorAll("[data-total-plural]").forEach((el) => (el.textContent = rows.length === 1 ? "" : "s"));
-    reader.querySelectorAll("[data-shown]").forEach((el) => (el.textContent = `${shown} of `));
+    reader.querySelectorAll("[data-total-word]").forEach((el) => (el.textContent = ngettext("annotation", "annotations", rows.length)));
+    reader.querySelectorAll("[data-shown]").forEach((el) => (el.textContent = fmt(_("%(shown)s of "), { shown })));
     reader.querySelectorAll("[data-summary]").forEach((el) => (el.textContent = summary[el.dataset.summary] || 0));
     const authors = document.getElementById("author-filter");
     if (authors) {
@@ -475,7 +480,7 @@
     try {
       json = await response.json();
     } catch (e) {
-      json = { detail: `The server answered ${response.status}. Try again in a moment.` };
+      json = { detail: fmt(_("The server answered %(status)s. Try again in a moment."), { status: response.status }) };
     }
     return { ok: response.ok, status: response.status, json };
   }
@@ -524,7 +529,7 @@
         button.setAttribute("aria-keyshortcuts", "a");
         button.innerHTML = "<kbd>a</kbd> ";
       }
-      button.append(`Agree with ${r.author}’s ${tagLabel(r.tag)} instead`);
+      button.append(fmt(_("Agree with %(author)s’s %(tag)s instead"), { author: r.author, tag: tagLabel(r.tag) }));
       agreeEl.appendChild(button);
       // The same tag again would be a copy of theirs: agreeing is the way.
       const copy = form.querySelector(`button[name=tag][value="${CSS.escape(r.tag)}"]`);
@@ -593,14 +598,14 @@
     try {
       result = await send(reader.dataset.createUrl, body, { "Idempotency-Key": key });
     } catch (e) {
-      result = { ok: false, json: { detail: "The server could not be reached. Check the connection and try again." } };
+      result = { ok: false, json: { detail: _("The server could not be reached. Check the connection and try again.") } };
     }
     state.rows.delete(temp.id);
     setSaving(false);
     if (!result.ok) {
       repaint([[temp.start, temp.end]]);
       if (current !== found) openPicker(found);
-      showError(errorEl, result.json.detail || "The annotation was not saved.");
+      showError(errorEl, result.json.detail || _("The annotation was not saved."));
       return;
     }
     applyEvent(result.json.event, { own: true });
@@ -624,11 +629,11 @@
     try {
       result = await send(`/annotations/${id}/review/`, body);
     } catch (e) {
-      result = { ok: false, json: { detail: "The server could not be reached. Try again." } };
+      result = { ok: false, json: { detail: _("The server could not be reached. Try again.") } };
     }
     setSaving(false);
     if (!result.ok) {
-      showError(errorEl, result.json.detail || "The verdict was not saved.");
+      showError(errorEl, result.json.detail || _("The verdict was not saved."));
       return;
     }
     applyEvent(result.json.event, { own: true });
@@ -636,7 +641,7 @@
     closePicker();
     const sel = window.getSelection();
     if (sel) sel.removeAllRanges();
-    notice(`You agreed with ${row ? row.author : "their"} tag.`);
+    notice(row ? fmt(_("You agreed with %(author)s’s tag."), { author: row.author }) : _("You agreed with their tag."));
     activate(id, { scrollList: true });
   }
 
@@ -847,7 +852,7 @@
     try {
       result = await send(url, new FormData(f));
     } catch (e) {
-      result = { ok: false, json: { detail: "The server could not be reached. Try again." } };
+      result = { ok: false, json: { detail: _("The server could not be reached. Try again.") } };
     }
     f.querySelectorAll("button").forEach((b) => (b.disabled = false));
     if (!result.ok) {
@@ -855,7 +860,7 @@
         box.outerHTML = result.json.html; // the merge of my change with theirs
         return;
       }
-      showError(errorBox, result.json.detail || "The change was not saved.");
+      showError(errorBox, result.json.detail || _("The change was not saved."));
       return;
     }
     box.remove();
@@ -864,10 +869,10 @@
       const button = document.createElement("button");
       button.type = "button";
       button.className = "btn";
-      button.textContent = "Undo";
+      button.textContent = _("Undo");
       button.dataset.undo = result.json.undo.url;
       button.dataset.version = result.json.undo.version;
-      notice(`Annotation “${result.json.undo.quote}” deleted. It stays in the history.`, button);
+      notice(fmt(_("Annotation “%(quote)s” deleted. It stays in the history."), { quote: result.json.undo.quote }), button);
     }
   });
 
@@ -878,7 +883,7 @@
     const result = await send(button.dataset.undo, body);
     if (!result.ok) {
       button.disabled = false;
-      showError(document.getElementById("reader-notice"), result.json.detail || "It could not be restored.");
+      showError(document.getElementById("reader-notice"), result.json.detail || _("It could not be restored."));
       return;
     }
     document.getElementById("reader-notice").replaceChildren();
@@ -1134,7 +1139,7 @@
     if (!others.length) return;
     const label = document.createElement("span");
     label.className = "presence__label";
-    label.textContent = "Also reading: ";
+    label.textContent = _("Also reading: ");
     el.appendChild(label);
     others.forEach((r, i) => {
       const who = document.createElement("span");
@@ -1166,7 +1171,7 @@
       }
       if (el) {
         el.dataset.username = key;
-        el.textContent = `${key} is typing…`;
+        el.textContent = fmt(_("%(name)s is typing…"), { name: key });
         el.hidden = false;
       }
       typingTimers.set(key, setTimeout(() => showTyping({ username: key, annotation: null }), 8000));
@@ -1178,15 +1183,15 @@
     if (source) source.close();
     const url = `${reader.dataset.streamUrl}?since=${lastEventId}`;
     source = new EventSource(url);
-    source.onopen = () => setLive("live", "Live");
+    source.onopen = () => setLive("live", _("Live"));
     source.onerror = () => {
       if (source.readyState === EventSource.CLOSED) {
         // Refused (signed out, or the server is gone for good): try again later ourselves.
-        setLive("offline", "Offline: reconnecting…");
+        setLive("offline", _("Offline: reconnecting…"));
         clearTimeout(retryTimer);
         retryTimer = setTimeout(connect, 5000);
       } else {
-        setLive("offline", "Offline: reconnecting…");
+        setLive("offline", _("Offline: reconnecting…"));
       }
     };
     source.onmessage = (e) => applyEvent(JSON.parse(e.data));
@@ -1195,7 +1200,7 @@
       connection = hello.conn;
       showPresence(hello.readers);
       document.dispatchEvent(new CustomEvent("claimmark:badge", { detail: { unread: hello.unread } }));
-      setLive("live", "Live");
+      setLive("live", _("Live"));
     });
     source.addEventListener("presence", (e) => showPresence(JSON.parse(e.data).readers));
     source.addEventListener("typing", (e) => showTyping(JSON.parse(e.data)));

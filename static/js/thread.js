@@ -6,6 +6,9 @@
 // Typing in the panel tells the others who is writing.
 (function () {
   "use strict";
+  // Sentences in the page's language (Django's JavaScript catalog, /jsi18n/).
+  const _ = window.gettext || ((s) => s);
+  const fmt = (s, values) => (window.interpolate ? window.interpolate(s, values, true) : s);
 
   const panel = document.getElementById("thread-panel");
   if (!panel || !window.htmx) return;
@@ -121,6 +124,6 @@
       others.delete(t.username);
     }
     box.dataset.who = Array.from(others).join(" ");
-    box.textContent = others.size ? `${Array.from(others).join(", ")} ${others.size === 1 ? "is" : "are"} typing…` : "";
+    box.textContent = others.size ? fmt(others.size === 1 ? _("%(names)s is typing…") : _("%(names)s are typing…"), { names: Array.from(others).join(", ") }) : "";
   });
 })();

@@ -127,7 +127,7 @@ def test_agreement_page_fits_a_phone(live_server, browser, tags, alice, bob):
     phone.goto(live_server.url + "/accounts/login/")
     phone.fill("#id_username", "alice")
     phone.fill("#id_password", factories.PASSWORD)
-    phone.click("button[type=submit]")
+    phone.click("main button[type=submit]")
     phone.wait_for_url(live_server.url + "/")
     phone.goto(live_server.url + f"/articles/{article.slug}/agreement/")
     overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
