@@ -80,13 +80,13 @@ class Server:
         self.process.wait(timeout=30)
 
     def pids(self) -> list[int]:
-        found, todo = [], [self.process.pid]
-        while todo:
-            pid = todo.pop()
+        found, unseen = [], [self.process.pid]
+        while unseen:
+            pid = unseen.pop()
             found.append(pid)
             children = Path(f"/proc/{pid}/task/{pid}/children")
             if children.exists():
-                todo += [int(p) for p in children.read_text().split()]
+                unseen += [int(p) for p in children.read_text().split()]
         return found
 
     def cpu_seconds(self) -> float:
