@@ -126,6 +126,7 @@ def start_ours() -> Server:
     env = ours_env(url)
     manage = [PY, "manage.py"]
     subprocess.run([*manage, "migrate", "-v0"], env=env, cwd=ROOT, check=True)
+    subprocess.run([*manage, "createcachetable"], env=env, cwd=ROOT, check=True)
     code = (
         "from django.contrib.auth import get_user_model;"
         "get_user_model().objects.create_user('bench', password='bench')"
