@@ -52,9 +52,7 @@ def record(
     `article_id` or for the person `recipient_id`. Call it inside the transaction of
     the change, after the change. Inside `batched()`, article events are gathered into
     one "article.changed" per article instead."""
-    batch = _batch.get()
-    if batch is not None and article_id is not None:
-        batch.add(article_id)
+    if article_id is not None and gathered(article_id):
         return None
     actor = actor if getattr(actor, "pk", None) else None
     if connection.vendor == "postgresql":
@@ -73,8 +71,7 @@ def record(
 
 def _record_postgresql(kind, payload, article_id, recipient_id, object_id, actor) -> Event:
     """The article's feed lock, the row and its NOTIFY in one statement (one round trip
-    instead of three on every write). The INSERT reads from the lock's row, so the id
-    is drawn only once the lock is held: ids of one article stay in commit order."""
+    instead of three on every write)."""
     event = Event(
         kind=kind,
         article_id=article_id,
@@ -84,23 +81,70 @@ def _record_postgresql(kind, payload, article_id, recipient_id, object_id, actor
         payload=payload,
         created=timezone.now(),
     )
-    meta = Event._meta
-    names = ["article", "recipient", "kind", "object_id", "actor", "created", "payload"]
-    fields = [meta.get_field(name) for name in names]
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    values = [field.get_db_prep_save(getattr(event, field.attname), connection) for field in fields]
-    lock = "pg_advisory_xact_lock(%s, %s)" if article_id is not None else "%s, %s"
+    ctes, params = event_ctes(event)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"WITH feed AS (SELECT {lock}), "  # noqa: S608 - names from the model
-            f"made AS (INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) "
-            f"SELECT {', '.join(['%s'] * len(values))} FROM feed RETURNING id) "
-            "SELECT id, pg_notify(%s, id::text) FROM made",
-            [_FEED_LOCK, (article_id or 0) % 2**31, *values, CHANNEL],
+            f"WITH {ctes} SELECT id, pg_notify(%s, id::text) FROM made_event",  # noqa: S608 - no input in the text
+            [*params, CHANNEL],
         )
         event.pk = cursor.fetchone()[0]
     event._state.adding = False
     return event
+
+
+def event_ctes(event: Event, *, source: str | None = None) -> tuple[str, list]:
+    """Common table expressions for a PostgreSQL statement: `feed`, the article's feed
+    lock, and `made_event`, the INSERT of `event` (RETURNING id), which the caller
+    follows with `pg_notify(%s, id::text)` on CHANNEL. The INSERT reads from the lock's
+    row, so the id is drawn only once the lock is held: ids of one article stay in commit
+    order.
+
+    With `source`, the name of an earlier CTE of just-written annotation rows (RETURNING
+    *), the event is recorded once per row of it, for its id: `object_id` is that id and
+    the payload gains it under "id" (a create writes its row and its event in one
+    statement). Returns the SQL (to follow WITH) and its parameters."""
+    meta = Event._meta
+    quote = connection.ops.quote_name
+    names = ["article", "recipient", "kind", "object_id", "actor", "created", "payload"]
+    fields = [meta.get_field(name) for name in names]
+    columns = ", ".join(quote(field.column) for field in fields)
+    values = [field.get_db_prep_save(getattr(event, field.attname), connection) for field in fields]
+    marks = ["%s"] * len(values)
+    tables = "feed"
+    if source is not None:
+        marks[names.index("object_id")] = f"{source}.id"
+        marks[names.index("payload")] = f"%s || jsonb_build_object('id', {source}.id)"
+        values.pop(names.index("object_id"))
+        tables = f"{source}, feed"
+    if event.article_id is not None:
+        rows = f" FROM {source}" if source else ""
+        lock = f"SELECT pg_advisory_xact_lock(%s, %s){rows}"  # noqa: S608 - a CTE's name
+        lock_params = [_FEED_LOCK, event.article_id % 2**31]
+    else:
+        lock, lock_params = "SELECT 1", []
+    # Names from the model and the caller's CTE; the values go as parameters.
+    sql = (
+        f"feed AS ({lock}), "  # noqa: S608
+        f"made_event AS (INSERT INTO {quote(meta.db_table)} ({columns}) "
+        f"SELECT {', '.join(marks)} FROM {tables} RETURNING id)"
+    )
+    return sql, [*lock_params, *values]
+
+
+def gathering() -> bool:
+    """Whether this is inside `batched()` (a write then calls `gathered` instead of
+    recording an event)."""
+    return _batch.get() is not None
+
+
+def gathered(article_id: int) -> bool:
+    """Inside `batched()`: note that `article_id` changed and say so (True); the caller
+    then records no event of its own."""
+    batch = _batch.get()
+    if batch is None:
+        return False
+    batch.add(article_id)
+    return True
 
 
 def _announce(event: Event) -> None:

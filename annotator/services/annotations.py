@@ -3,25 +3,28 @@
 Each one also records its event in the change feed (annotator.events), in the same
 transaction."""
 
+import json
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from annotator import events
-from annotator.models import CONTEXT_LENGTH, DUPLICATE_WINDOW_SECONDS, Annotation
+from annotator.models import CONTEXT_LENGTH, DUPLICATE_WINDOW_SECONDS, Annotation, Event, Tag
 from annotator.services import bulk_history, revisions
 from annotator.services.reviews import reviews_follow_claim
 from annotator.services.rules import (
     check_idempotency_key,
     check_span,
+    check_tag_key,
     clean_note,
     tag_by_key,
     trim_span,
+    unknown_tag,
 )
-from annotator.services.search_index import search_index_refresh
+from annotator.services.search_index import refresh_sql_for, search_index_refresh
 from articles.models import Article
 
 
@@ -62,6 +65,32 @@ def _current_text(article: Article) -> Article:
     if version != article.version:
         article.refresh_from_db(fields=["text", "title", "version"])
     return article
+
+
+def _current_text_and_tag(article: Article, key) -> tuple[Article, Tag]:
+    """_current_text(article) and tag_by_key(key): on PostgreSQL in one round trip (the
+    row lock and the tag read together), since every create needs both."""
+    if connection.vendor != "postgresql":
+        return _current_text(article), tag_by_key(key)
+    check_tag_key(key)
+    quote = connection.ops.quote_name
+    fields = Tag._meta.concrete_fields
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT ar.version, {', '.join('t.' + quote(f.column) for f in fields)} "  # noqa: S608 - names from the models
+            f"FROM {quote(Article._meta.db_table)} ar "
+            f"LEFT JOIN {quote(Tag._meta.db_table)} t ON t.{quote('key')} = %s "
+            "WHERE ar.id = %s FOR NO KEY UPDATE OF ar",
+            [key, article.pk],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise Article.DoesNotExist
+    if row[0] != article.version:
+        article.refresh_from_db(fields=["text", "title", "version"])
+    if row[1] is None:
+        raise unknown_tag(key)
+    return article, Tag.from_db("default", [f.attname for f in fields], row[1:])
 
 
 def _span_fields(text: str, start: int, end: int) -> dict:
@@ -157,10 +186,9 @@ def annotation_create(
     when its words changed or are gone. `revision_text`, when given, is that text (an
     import reads it once for many annotations).
     """
-    article = _current_text(article)
-    tag_obj = tag_by_key(tag)
     note = clean_note(note)
     check_idempotency_key(idempotency_key)
+    article, tag_obj = _current_text_and_tag(article, tag)
     if revision is None or revision == article.version:
         check_span(article.text, start, end, quote)
         fields = _span_fields(article.text, *trim_span(article.text, start, end))
@@ -175,41 +203,6 @@ def annotation_create(
         else:
             fields = _span_fields(article.text, carried.start, carried.end)
             fields["anchor"] = carried.anchor
-    # No lock of its own for the duplicate checks below: _current_text holds the
-    # article's row lock, so two creates on one article run one after the other.
-    start, end = fields["start"], fields["end"]
-    if idempotency_key:
-        prior = Annotation.objects.filter(author=author, idempotency_key=idempotency_key).first()
-        if prior is not None:
-            if (prior.article_id, prior.start, prior.end, prior.tag_id) != (
-                article.pk,
-                start,
-                end,
-                tag_obj.pk,
-            ):
-                raise ValidationError(
-                    _(
-                        "This Idempotency-Key was already used for another annotation; "
-                        "send a new key for a new annotation."
-                    ),
-                    code="idempotency_key_reused",
-                )
-            return _replay(prior)
-    # One query for both rules: mine within the window is a repeat, theirs is a copy.
-    # Ids only; the annotation itself is read in the rare case that one is found.
-    same = list(
-        Annotation.objects.live()
-        .filter(article_id=article.pk, start=start, end=end, tag_id=tag_obj.pk)
-        .order_by("id")
-        .values_list("pk", "author_id", "created")[:20]
-    )
-    window = timezone.now() - timedelta(seconds=DUPLICATE_WINDOW_SECONDS)
-    recent = [pk for pk, by, created in same if by == author.pk and created >= window]
-    if recent:
-        return _replay(Annotation.objects.select_related("author", "tag").get(pk=recent[-1]))
-    theirs = [pk for pk, by, _ in same if by != author.pk]
-    if theirs and not allow_copy:
-        raise AlreadyTagged(Annotation.objects.select_related("author", "tag").get(pk=theirs[0]))
     annotation = Annotation(
         article=article,
         author=author,
@@ -219,12 +212,143 @@ def annotation_create(
         **fields,
     )
     annotation.imported_from = imported_from
-    bulk_history.create_with_history(annotation, user=actor or author, date=timezone.now())
-    search_index_refresh(annotation_ids=[annotation.pk])
     # Nobody has reviewed it yet: its status is known without asking.
     annotation.review_status = Annotation.Status.PENDING
-    annotation.event = events.annotation_changed("annotation.created", annotation, actor or author)
+    # No lock of its own for the duplicate checks: _current_text_and_tag holds the
+    # article's row lock, so two creates on one article run one after the other.
+    write = _write_new_postgresql if connection.vendor == "postgresql" else _write_new
+    prior, same = write(annotation, actor=actor or author, allow_copy=allow_copy)
+    if prior is not None:
+        pk, *span = prior
+        if span != [article.pk, annotation.start, annotation.end, tag_obj.pk]:
+            raise ValidationError(
+                _(
+                    "This Idempotency-Key was already used for another annotation; "
+                    "send a new key for a new annotation."
+                ),
+                code="idempotency_key_reused",
+            )
+        return _replay(Annotation.objects.select_related("author", "tag").get(pk=pk))
+    recent = [pk for pk, by, is_recent in same if by == author.pk and is_recent]
+    if recent:
+        return _replay(Annotation.objects.select_related("author", "tag").get(pk=recent[-1]))
+    theirs = [pk for pk, by, _ in same if by != author.pk]
+    if theirs and not allow_copy:
+        raise AlreadyTagged(Annotation.objects.select_related("author", "tag").get(pk=theirs[0]))
     return annotation
+
+
+# The rules a new annotation's write checks, in one place for both ways of writing it:
+# a repeat of the author's Idempotency-Key (`prior`: its id, article, start, end, tag),
+# and the live annotations with the same span and tag (`same`: id, author, whether made
+# within DUPLICATE_WINDOW_SECONDS). annotation_create decides what they mean; the write
+# happens only when neither holds a repeat or, unless `allow_copy`, someone else's copy.
+
+
+def _write_new(annotation: Annotation, *, actor, allow_copy: bool) -> tuple:
+    """The checks, then the row, its history row and its event, one statement each."""
+    date = timezone.now()
+    window = date - timedelta(seconds=DUPLICATE_WINDOW_SECONDS)
+    prior = None
+    if annotation.idempotency_key:
+        prior = (
+            Annotation.objects.filter(
+                author_id=annotation.author_id, idempotency_key=annotation.idempotency_key
+            )
+            .values_list("pk", "article_id", "start", "end", "tag_id")
+            .first()
+        )
+    same = [
+        (pk, by, created >= window)
+        for pk, by, created in Annotation.objects.live()
+        .filter(
+            article_id=annotation.article_id,
+            start=annotation.start,
+            end=annotation.end,
+            tag_id=annotation.tag_id,
+        )
+        .order_by("id")
+        .values_list("pk", "author_id", "created")[:20]
+    ]
+    if prior is not None or any(
+        (by == annotation.author_id and recent) or (by != annotation.author_id and not allow_copy)
+        for _, by, recent in same
+    ):
+        return prior, same
+    bulk_history.create_with_history(annotation, user=actor, date=date)
+    search_index_refresh(annotation_ids=[annotation.pk])
+    annotation.event = events.annotation_changed("annotation.created", annotation, actor)
+    return None, same
+
+
+def _write_new_postgresql(annotation: Annotation, *, actor, allow_copy: bool) -> tuple:
+    """_write_new in one statement: the checks, the row, its history row, its search
+    document, its event and the event's NOTIFY. The row is written only when the checks
+    find nothing in the way (the caller holds the article's row lock)."""
+    date = timezone.now()
+    window = date - timedelta(seconds=DUPLICATE_WINDOW_SECONDS)
+    table = connection.ops.quote_name(Annotation._meta.db_table)
+    me = annotation.author_id
+    made, made_params = bulk_history.created_with_history_ctes(
+        annotation,
+        user=actor,
+        date=date,
+        when="NOT EXISTS (SELECT 1 FROM prior) AND NOT EXISTS (SELECT 1 FROM same "
+        "WHERE (author_id = %s AND created >= %s) OR (author_id <> %s AND NOT %s))",
+        when_params=[me, window, me, allow_copy],
+    )
+    ctes = [
+        f'prior AS (SELECT id, article_id, start, "end", tag_id FROM {table} '  # noqa: S608 - names from the model
+        "WHERE author_id = %s AND idempotency_key = %s)",
+        f"same AS (SELECT id, author_id, created FROM {table} WHERE deleted_at IS NULL "  # noqa: S608
+        'AND article_id = %s AND start = %s AND "end" = %s AND tag_id = %s ORDER BY id LIMIT 20)',
+        made,
+        f"document AS ({refresh_sql_for('made')})",
+    ]
+    params = [me, annotation.idempotency_key, annotation.article_id, annotation.start,
+              annotation.end, annotation.tag_id, *made_params]  # fmt: skip
+    event = None
+    if not events.gathering():
+        event = Event(
+            kind="annotation.created",
+            article_id=annotation.article_id,
+            object_id=None,
+            actor=actor if getattr(actor, "pk", None) else None,
+            payload=events.annotation_payload(
+                annotation, status=Annotation.Status.PENDING, comments=0
+            ),
+            created=date,
+        )
+        event_sql, event_params = events.event_ctes(event, source="made")
+        ctes.append(event_sql)
+        params += event_params
+        notify = "(SELECT pg_notify(%s, id::text) FROM made_event), (SELECT id FROM made_event)"
+        params.append(events.CHANNEL)
+    else:
+        notify = "NULL, NULL"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH {', '.join(ctes)} SELECT (SELECT id FROM made), {notify}, "  # noqa: S608 - no input in the text
+            '(SELECT json_build_array(id, article_id, start, "end", tag_id)::text FROM prior), '
+            "(SELECT json_agg(json_build_array(id, author_id, created >= %s) ORDER BY id)::text "
+            "FROM same)",
+            [*params, window],
+        )
+        made_id, _notified, event_id, prior, same = cursor.fetchone()
+    same = [tuple(row) for row in json.loads(same or "[]")]
+    if made_id is None:
+        return (json.loads(prior) if prior else None), same
+    annotation.pk = made_id
+    annotation._state.adding = False
+    annotation._state.db = "default"
+    if event is None:
+        events.gathered(annotation.article_id)
+    else:
+        event.pk, event.object_id = event_id, made_id
+        event.payload["id"] = made_id
+        event._state.adding = False
+    annotation.event = event
+    return None, same
 
 
 def _lock(annotation: Annotation, version) -> Annotation:

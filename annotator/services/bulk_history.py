@@ -102,6 +102,23 @@ def create_with_history(obj, *, user, date: datetime) -> None:
         obj._history_date = date
         obj.save()
         return
+    ctes, params = created_with_history_ctes(obj, user=user, date=date)
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {ctes} SELECT id FROM made", params)  # noqa: S608 - no input in the text
+        obj.pk = cursor.fetchone()[0]
+    obj._state.adding = False
+    obj._state.db = "default"
+
+
+def created_with_history_ctes(
+    obj, *, user, date: datetime, when: str = "TRUE", when_params=()
+) -> tuple[str, list]:
+    """Two common table expressions for a PostgreSQL statement of the caller's: `made`,
+    the INSERT of the new `obj` (RETURNING *) if the SQL condition `when` holds, and
+    `made_history`, its "created" history row (by `user`, at `date`), so a write and
+    its revision leave in one statement. Returns the SQL (to follow WITH) and its
+    parameters; `when_params` are `when`'s. Sets `obj`'s auto_now fields to `date`.
+    Preconditions as create_with_history."""
     model = type(obj)
     meta, history = model._meta, model.history.model
     quote = connection.ops.quote_name
@@ -117,13 +134,11 @@ def create_with_history(obj, *, user, date: datetime) -> None:
         for name in ("history_date", "history_user", "history_change_reason", "history_type")
     )
     marks = ", ".join(["%s"] * len(values))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH made AS (INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks}) "  # noqa: S608 - names from the models, values as parameters
-            f"RETURNING *) INSERT INTO {quote(history._meta.db_table)} ({tracked}, {extra}) "
-            f"SELECT {tracked}, %s, %s, NULL, '+' FROM made RETURNING {quote(meta.pk.column)}",
-            [*values, connection.ops.adapt_datetimefield_value(date), getattr(user, "pk", None)],
-        )
-        obj.pk = cursor.fetchone()[0]
-    obj._state.adding = False
-    obj._state.db = "default"
+    sql = (
+        f"made AS (INSERT INTO {quote(meta.db_table)} ({columns}) SELECT {marks} "  # noqa: S608 - names from the models, values as parameters
+        f"WHERE {when} RETURNING *), "
+        f"made_history AS (INSERT INTO {quote(history._meta.db_table)} ({tracked}, {extra}) "
+        f"SELECT {tracked}, %s, %s, NULL, '+' FROM made)"
+    )
+    stamp = connection.ops.adapt_datetimefield_value(date)
+    return sql, [*values, *when_params, stamp, getattr(user, "pk", None)]

@@ -22,12 +22,22 @@ from annotator.models import (
 def tag_by_key(key, field: str = "tag") -> Tag:
     """The tag whose key is `key`; `field` names the input that held it, so an error is
     reported under that name."""
-    if not isinstance(key, str) or not key:
-        raise ValidationError({field: _("Choose a tag: fact, opinion or speculation.")}, code="tag")
+    check_tag_key(key, field)
     try:
         return Tag.objects.get(key=key)
     except Tag.DoesNotExist:
-        raise ValidationError({field: unknown_tag_message(key)}, code="tag") from None
+        raise unknown_tag(key, field) from None
+
+
+def check_tag_key(key, field: str = "tag") -> None:
+    """`key` is a tag key's type (text, not empty); whether such a tag exists is the
+    caller's question (tag_by_key, or a write that reads the tag in its own statement)."""
+    if not isinstance(key, str) or not key:
+        raise ValidationError({field: _("Choose a tag: fact, opinion or speculation.")}, code="tag")
+
+
+def unknown_tag(key: str, field: str = "tag") -> ValidationError:
+    return ValidationError({field: unknown_tag_message(key)}, code="tag")
 
 
 def unknown_tag_message(key: str) -> str:
@@ -101,8 +111,9 @@ def check_span(text: str, start, end, quote=None) -> None:
     if start >= end:
         raise ValidationError(
             {
-                "start": _("start (%(start)s) must be before end (%(end)s): select at least "
-                "one character.")
+                "start": _(
+                    "start (%(start)s) must be before end (%(end)s): select at least one character."
+                )
                 % {"start": start, "end": end}
             },
             code="offsets",

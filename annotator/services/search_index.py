@@ -23,7 +23,9 @@ CONFIG_SQL = (
 )
 
 
-def _refresh_sql(where: str) -> str:
+def _refresh_sql(where: str, source: str = Annotation._meta.db_table) -> str:
+    """The upsert of the documents of the annotations of `source` (the table, or a CTE of
+    annotation rows just written: annotator.services.annotations) that match `where`."""
     config = CONFIG_SQL.format(table="ar")
     # Table names and constants only; the ids go as parameters.
     return f"""
@@ -36,12 +38,18 @@ def _refresh_sql(where: str) -> str:
                    || ' ' ||
                    coalesce((SELECT string_agg(r.comment, ' ') FROM {Review._meta.db_table} r
                              WHERE r.annotation_id = a.id), ''))
-        FROM {Annotation._meta.db_table} a
+        FROM {source} a
         JOIN {Article._meta.db_table} ar ON ar.id = a.article_id
         WHERE {where}
         ON CONFLICT (annotation_id)
         DO UPDATE SET config = EXCLUDED.config, document = EXCLUDED.document
     """  # noqa: S608
+
+
+def refresh_sql_for(source: str) -> str:
+    """The document upsert for every annotation row of the CTE `source`, to put in the
+    statement that writes them (no parameters)."""
+    return _refresh_sql("TRUE", source=source)
 
 
 def search_index_refresh(*, annotation_ids) -> None:

@@ -110,9 +110,7 @@ def annotation_anchor(request: HtmxHttpRequest, annotation_id: int):
             error=message_of(error),
             status=409 if isinstance(error, services.StaleVersion) else 400,
         )
-    messages.success(
-        request, _("“%(quote)s” is anchored again.") % {"quote": updated.short_quote}
-    )
+    messages.success(request, _("“%(quote)s” is anchored again.") % {"quote": updated.short_quote})
     return redirect(reverse("annotator:anchor_list", args=[annotation.article.slug]))
 
 

@@ -67,8 +67,11 @@ def preferences_page(request: HtmxHttpRequest):
             errors.append(_("Choose one of the languages offered."))
         if zone and not preference_services.is_time_zone(zone):
             errors.append(
-                _("“%(zone)s” is not a time zone we know; pick one from the list, e.g. "
-                  "Europe/Madrid.") % {"zone": zone[:64]}
+                _(
+                    "“%(zone)s” is not a time zone we know; pick one from the list, e.g. "
+                    "Europe/Madrid."
+                )
+                % {"zone": zone[:64]}
             )
         if not errors:
             pref = preference_services.preference_set(
