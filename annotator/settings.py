@@ -119,7 +119,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
 elif envbool("DJANGO_DB_POOL", "1"):
-    from psycopg_pool import ConnectionPool
+    from annotator import pool
 
     # PostgreSQL: psycopg's connection pool, so no request pays for a new connection,
     # under the ASGI streams too (where persistent connections are not safe).
@@ -129,8 +129,10 @@ elif envbool("DJANGO_DB_POOL", "1"):
         "max_size": int(os.environ.get("DJANGO_DB_POOL_MAX", "12")),
         "timeout": float(os.environ.get("DJANGO_DB_POOL_TIMEOUT", "10")),
         # A connection is checked as it leaves the pool, so after a database restart
-        # no request meets a dead one (a 503): the app recovers by itself at once.
-        "check": ConnectionPool.check_connection,
+        # no request meets a dead one (a 503): the app recovers by itself at once. The
+        # check reads the socket first and asks the server only when it must.
+        "check": pool.check_connection,
+        "reset": pool.mark_returned,
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
