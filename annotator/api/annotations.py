@@ -20,6 +20,7 @@ from annotator.api.http import (
     ContentLengthLimit,
     IsAuthorOrReadOnly,
     get_article,
+    get_article_to_annotate,
     if_match_version,
 )
 from annotator.api.pagination import KeysetPagination
@@ -216,7 +217,7 @@ class ArticleAnnotationViewSet(ContentLengthLimit, mixins.ListModelMixin, viewse
         },
     )
     def create(self, request, slug):
-        article = get_article(Article.objects.all(), slug)
+        article = get_article_to_annotate(slug)
         data = serializers.AnnotationCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         annotation = services.annotation_create(

@@ -14,7 +14,7 @@ from annotator.api.annotations import ROW, annotation_data
 from annotator.api.serializers import AnnotationSerializer
 from annotator.formats import records
 from annotator.models import Annotation
-from annotator.services import revisions
+from annotator.services import revisions, tokens
 from articles.models import Article
 from tests import factories
 
@@ -200,6 +200,39 @@ def test_a_page_costs_the_same_queries_at_two_sizes_and_on_any_page(api, alice, 
         m, _ = _page_queries(api, article, "?" + first["next"].split("?", 1)[1])
         counts += [n, m]
     assert len(set(counts)) == 1, counts
+
+
+# Create --------------------------------------------------------------------------------
+
+
+def test_a_create_costs_the_same_queries_at_two_sizes(alice, bob, tags):
+    """Over a real token, as a client sends it. On PostgreSQL four statements: the
+    token with its user, the article, its row lock with the tag, and one write that
+    checks for repeats and copies and writes the row, its history, its search document
+    and its event (savepoints aside: the test runs inside a transaction)."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {tokens.token_create(user=alice)[1]}")
+    counts = []
+    for n in (5, 400):
+        article = factories.make_article(created_by=alice, text=LONG_TEXT, title=f"Size {n}")
+        for i in range(n):
+            services.annotation_create(
+                article=article, author=bob, start=i * 10, end=i * 10 + 9, tag="fact"
+            )
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(
+                f"/api/articles/{article.slug}/annotations/",
+                {"start": 3, "end": 19, "tag": "opinion"},
+                format="json",
+            )
+        assert response.status_code == 201, response.content
+        statements = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]
+        counts.append(len(statements))
+        made = Annotation.objects.get(pk=response.json()["id"])
+        assert (made.quote, made.history.count()) == (article.text[3:19], 1)
+    assert counts[0] == counts[1], counts
+    if connection.vendor == "postgresql":
+        assert counts[0] == 4, [s[:80] for s in statements]
 
 
 # Export --------------------------------------------------------------------------------
