@@ -118,7 +118,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # file too: an in-memory database shares one cache and fails racing writers at once.
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
-elif envbool("DJANGO_DB_POOL", "1"):
+else:
+    # Server-side binding: psycopg prepares a statement the fifth time a connection runs
+    # it, so the busiest statements (a create's, a list page's) are planned once per
+    # connection instead of once per request.
+    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = envbool(
+        "DJANGO_DB_SERVER_SIDE_BINDING", "1"
+    )
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3" and envbool(
+    "DJANGO_DB_POOL", "1"
+):
     from annotator import pool
 
     # PostgreSQL: psycopg's connection pool, so no request pays for a new connection,
