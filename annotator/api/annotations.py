@@ -20,7 +20,7 @@ from annotator.api.http import (
     ContentLengthLimit,
     IsAuthorOrReadOnly,
     get_article,
-    get_article_to_annotate,
+    get_article_fields,
     if_match_version,
 )
 from annotator.api.pagination import KeysetPagination
@@ -168,7 +168,7 @@ class ArticleAnnotationViewSet(ContentLengthLimit, mixins.ListModelMixin, viewse
     def list(self, request, slug):
         """Pages in text order (start, then id), `?page_size=` up to 1,000: follow `next`.
         No `count`: each page costs the same however large the article is."""
-        article = get_article(Article.objects.only("id", "slug", "version"), slug)
+        article = get_article_fields(slug, ("id", "slug", "version"))
         queryset = self.filter_queryset(
             Annotation.objects.filter(article=article).live().with_status()
         )
@@ -217,7 +217,7 @@ class ArticleAnnotationViewSet(ContentLengthLimit, mixins.ListModelMixin, viewse
         },
     )
     def create(self, request, slug):
-        article = get_article_to_annotate(slug)
+        article = get_article_fields(slug)
         data = serializers.AnnotationCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         annotation = services.annotation_create(
