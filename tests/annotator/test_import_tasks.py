@@ -166,3 +166,20 @@ def test_a_file_that_cannot_be_read_is_a_400_at_once_not_a_task(settings, tags, 
     response = client.post("/api/import/?format=doccano", "{broken", content_type="text/plain")
     assert response.status_code == 400
     assert not ImportJob.objects.exists()
+
+
+def test_the_task_page_is_its_starters_and_htmx_gets_only_the_progress_fragment(
+    client, queued, alice, bob
+):
+    page = f"/import/tasks/{queued.rstrip('/').rsplit('/', 1)[1]}/"
+    client.force_login(bob)
+    assert client.get(page).status_code == 404
+    client.force_login(alice)
+    full = client.get(page)
+    assert full.status_code == 200
+    assert b"<html" in full.content and b'id="import-task"' in full.content
+    assert b"Waiting to start: 1 annotation to import." in full.content
+    fragment = client.get(page, HTTP_HX_REQUEST="true")
+    assert fragment.status_code == 200 and b"<html" not in fragment.content
+    assert fragment.content.lstrip().startswith(b'<div id="import-task"')
+    assert b'hx-trigger="every 1s"' in fragment.content
