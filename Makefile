@@ -31,14 +31,14 @@ serve: install
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createcachetable
-	scripts/with-worker.sh $(PY) $(VENV)/bin/gunicorn annotator.asgi:application -k uvicorn_worker.UvicornWorker \
+	PY=$(PY) scripts/with-worker.sh $(VENV)/bin/gunicorn annotator.asgi:application -k uvicorn_worker.UvicornWorker \
 	  --workers $${WEB_CONCURRENCY:-2} --timeout $${GUNICORN_TIMEOUT:-30} \
 	  --keep-alive $${GUNICORN_KEEPALIVE:-30} \
 	  --graceful-timeout 10 --no-control-socket --bind $(HOST):$(PORT)
 
 run: setup
 	@echo "Serving on http://$(HOST):$(PORT)/ (sign in with a demo account above; Ctrl+C stops)"
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} scripts/with-worker.sh $(PY) manage.py runserver $(HOST):$(PORT)
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} PY=$(PY) scripts/with-worker.sh $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
