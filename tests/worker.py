@@ -14,7 +14,8 @@ COMMAND = [
 ]  # fmt: skip
 
 
-def _environment() -> dict:
+def worker_environment() -> dict:
+    """The environment that points a process at this run's test database."""
     db = connection.settings_dict
     if connection.vendor == "postgresql":
         url = (
@@ -29,7 +30,7 @@ def _environment() -> dict:
 def start_worker() -> subprocess.Popen:
     """A worker that runs every queued task, then exits."""
     return subprocess.Popen(  # noqa: S603 - our own command line
-        COMMAND, cwd=settings.BASE_DIR, env=_environment(),
+        COMMAND, cwd=settings.BASE_DIR, env=worker_environment(),
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
 

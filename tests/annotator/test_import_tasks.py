@@ -2,18 +2,22 @@
 worker (`manage.py db_worker`) really running as a process on the test database."""
 
 import json
+import subprocess
+import sys
 import time
 import uuid
+from pathlib import Path
 
 import httpx
 import pytest
+from django.conf import settings
 from django.db import connection
 from rest_framework.test import APIClient
 
 from annotator.models import Annotation, ImportJob
 from articles.models import Article
 from tests import factories
-from tests.worker import run_worker, start_worker
+from tests.worker import run_worker, start_worker, worker_environment
 
 LONG_TEXT = " ".join(f"word{n:05d}" for n in range(6000))
 
@@ -183,3 +187,35 @@ def test_the_task_page_is_its_starters_and_htmx_gets_only_the_progress_fragment(
     assert fragment.status_code == 200 and b"<html" not in fragment.content
     assert fragment.content.lstrip().startswith(b'<div id="import-task"')
     assert b'hx-trigger="every 1s"' in fragment.content
+
+
+def test_the_server_command_runs_with_a_worker_beside_it_that_stops_with_it(
+    transactional_db, queued, tmp_path
+):
+    """scripts/with-worker.sh, as `make serve` and `make run` use it: the queued import
+    is done while the "server" runs, and no worker is left once the server stops."""
+    stop = tmp_path / "stop"
+    server = (
+        f'for i in $(seq 600); do [ -e "{stop}" ] && exit 0; sleep 0.1; done; exit 1'
+    )
+    script = subprocess.Popen(  # noqa: S603 - our own command line
+        [str(settings.BASE_DIR / "scripts" / "with-worker.sh"), "/bin/sh", "-c", server],
+        cwd=settings.BASE_DIR,
+        env=worker_environment() | {"PY": sys.executable},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    job = ImportJob.objects.get()
+    deadline = time.monotonic() + 60
+    while not job.is_finished and time.monotonic() < deadline:
+        time.sleep(0.1)
+        job.refresh_from_db()
+    children = Path(f"/proc/{script.pid}/task/{script.pid}/children").read_text().split()
+    workers = [
+        pid for pid in children if b"db_worker" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    ]
+    stop.touch()
+    assert script.wait(timeout=30) == 0
+    assert job.status == "done" and job.result["created"] == 1
+    assert len(workers) == 1
+    time.sleep(0.5)
+    assert not Path(f"/proc/{workers[0]}").exists()
