@@ -24,19 +24,21 @@ setup: install
 	$(PY) manage.py setup_demo
 
 # Production mode on this machine: settings from the environment (README, Configuration).
+# Both `serve` and `run` start the background-task worker beside the server
+# (scripts/with-worker.sh: `manage.py db_worker`, stopped with the server).
 serve: install
 	@test -n "$$DJANGO_SECRET_KEY" || { echo "make serve: set DJANGO_SECRET_KEY (a long random secret) first; production mode will not start without one." >&2; exit 1; }
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createcachetable
-	$(VENV)/bin/gunicorn annotator.asgi:application -k uvicorn_worker.UvicornWorker \
+	PY=$(PY) scripts/with-worker.sh $(VENV)/bin/gunicorn annotator.asgi:application -k uvicorn_worker.UvicornWorker \
 	  --workers $${WEB_CONCURRENCY:-2} --timeout $${GUNICORN_TIMEOUT:-30} \
 	  --keep-alive $${GUNICORN_KEEPALIVE:-30} \
 	  --graceful-timeout 10 --no-control-socket --bind $(HOST):$(PORT)
 
 run: setup
 	@echo "Serving on http://$(HOST):$(PORT)/ (sign in with a demo account above; Ctrl+C stops)"
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} PY=$(PY) scripts/with-worker.sh $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)

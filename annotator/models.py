@@ -1,4 +1,5 @@
 import hashlib
+import uuid
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
@@ -650,6 +651,47 @@ class ImportUpload(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.format}) for {self.user_id}"
+
+
+class ImportJob(models.Model):
+    """An import too large to answer within a request, run as a background task
+    (formats/background.py): its file until it is done, its progress, then the result
+    the request would have answered, or the sentence it failed with. Seen only by the
+    person who started it (and admins). A holding area like ImportUpload: no history."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    class Source(models.TextChoices):
+        API = "api"  # every record, or none (the API's all-or-nothing)
+        PAGE = "page"  # the import page's plan: what passed its preview
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    source = models.CharField(max_length=8, choices=Source.choices)
+    format = models.CharField(max_length=32)
+    name = models.CharField(max_length=255, blank=True)
+    data = models.BinaryField(blank=True)  # emptied when the task ends
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    result = models.JSONField(null=True, blank=True)
+    error = models.JSONField(null=True, blank=True)  # {"detail", "code"}
+    created = models.DateTimeField(auto_now_add=True)
+    finished = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.name or self.format} import by {self.user_id}: {self.status}"
+
+    def is_visible_to(self, user) -> bool:
+        return user.is_superuser or self.user_id == user.pk
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
 
 
 class SearchDocument(models.Model):

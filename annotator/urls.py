@@ -87,6 +87,7 @@ page_urls = [
     path("people/<str:username>/", people.person_detail, name="person_detail"),
     path("import/", transfer.import_page, name="import_page"),
     path("import/done/", transfer.import_done, name="import_done"),
+    path("import/tasks/<uuid:pk>/", transfer.import_task, name="import_task"),
 ]
 
 # Under annotator.asgi.STREAM_PREFIX: production serves these on the ASGI handler.

@@ -208,6 +208,19 @@ class ImportResultSerializer(serializers.Serializer):
     articles_created = serializers.IntegerField()
 
 
+class ImportProgressSerializer(serializers.Serializer):
+    done = serializers.IntegerField(help_text="Records written so far (PostgreSQL).")
+    total = serializers.IntegerField()
+
+
+class ImportTaskSerializer(serializers.Serializer):
+    task = serializers.URLField(help_text="GET it for the status; yours (or an admin's) only.")
+    status = serializers.ChoiceField(choices=["queued", "running", "done", "failed"])
+    progress = ImportProgressSerializer()
+    result = ImportResultSerializer(required=False, help_text="When done: the import's answer.")
+    error = ErrorSerializer(required=False, help_text="When failed: why; nothing was written.")
+
+
 class SettleSerializer(serializers.Serializer):
     tag = TextField(max_length=32, help_text="The final tag key: fact, opinion or speculation.")
     reason = TextField(

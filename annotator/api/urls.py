@@ -60,6 +60,7 @@ api_urls = [
     ),
     path("export/", transfer.ExportView.as_view(), name="export"),
     path("import/", transfer.ImportView.as_view(), name="import"),
+    path("import/tasks/<uuid:pk>/", transfer.ImportTaskView.as_view(), name="import_task"),
     path("w3c/", w3c.W3CCollectionView.as_view(), name="w3c_collection"),
     path(
         "export/labelstudio-config/",

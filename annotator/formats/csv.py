@@ -6,7 +6,7 @@ import csv
 import io
 from collections.abc import Iterator
 
-from annotator.formats.records import annotation_record, rows
+from annotator.formats.records import records
 
 CONTENT_TYPE = "text/csv; charset=utf-8"
 SUFFIX = ".csv"
@@ -38,8 +38,8 @@ def export(queryset, base_url: str) -> Iterator[str]:
         return buffer.getvalue()
 
     yield BOM + line(COLUMNS)
-    for annotation in rows(queryset, reviews=True):
-        record = annotation_record(annotation)
+    # Plain values a chunk at a time (records()), not model instances: flat memory.
+    for record in records(queryset, reviews=False):
         settlement = record["settlement"] if record["settled"] else None
         record["settled_by"] = settlement["by"] if settlement else ""
         record["settled_reason"] = settlement["reason"] if settlement else ""

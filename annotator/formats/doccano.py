@@ -9,8 +9,8 @@ each note."""
 import json
 from collections.abc import Iterator
 
+from annotator.formats import records
 from annotator.formats.records import (
-    CHUNK_SIZE,
     ImportRecord,
     decode,
     fail,
@@ -39,7 +39,7 @@ def export(queryset, base_url: str) -> Iterator[str]:
     authors: list[str] = []
     notes: list[str] = []
     placed = queryset.exclude(anchor=Annotation.Anchor.ORPHANED)
-    for row in placed.values_list(*FIELDS).iterator(chunk_size=CHUNK_SIZE):
+    for row in placed.values_list(*FIELDS).iterator(chunk_size=records.CHUNK_SIZE):
         article_id, start, end, own_tag, settled_tag, status, author, note = row
         tag = settled_tag if status == Annotation.Status.SETTLED else own_tag
         if article_id != current:

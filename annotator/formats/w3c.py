@@ -7,8 +7,11 @@ TextQuoteSelector and a TextPositionSelector, the tag is a TextualBody with purp
 import json
 import re
 from collections.abc import Iterator
+from datetime import datetime
+from typing import NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
+from annotator.formats import records
 from annotator.formats.records import (
     ImportRecord,
     RevisionDates,
@@ -16,8 +19,6 @@ from annotator.formats.records import (
     fail,
     iso,
     load_json,
-    revision_of,
-    rows,
     whole_number,
 )
 from annotator.models import Annotation
@@ -28,62 +29,124 @@ SUFFIX = ".jsonld"
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 
 
+class Item(NamedTuple):
+    """What a W3C annotation is written from: read as plain values by the export, or
+    taken from a model instance by the paged collection (api/w3c.py)."""
+
+    pk: int
+    article_id: int
+    slug: str
+    article_created: datetime
+    article_version: int
+    anchor_revision: int | None
+    tag: str
+    status: str
+    settled_claim_version: int
+    claim_version: int
+    settled_tag: str | None
+    settled_reason: str
+    settled_by: str | None
+    settled_at: datetime | None
+    note: str
+    author: str
+    created: datetime
+    modified: datetime
+    quote: str
+    prefix: str
+    suffix: str
+    start: int
+    end: int
+
+
+# Item's fields as a values_list() of export_queryset(), in order.
+ITEM_ROW = (
+    "id", "article_id", "article__slug", "article__created", "article__version",
+    "anchor_revision", "tag__key", "review_status", "settled_claim_version", "claim_version",
+    "settled_tag__key", "settled_reason", "settled_by__username", "settled_at", "note",
+    "author__username", "created", "modified", "quote", "prefix", "suffix", "start", "end",
+)  # fmt: skip
+
+
+def _item_of(annotation: Annotation) -> Item:
+    settled_tag, settled_by = annotation.settled_tag, annotation.settled_by
+    return Item(
+        annotation.pk, annotation.article_id, annotation.article.slug,
+        annotation.article.created, annotation.article.version, annotation.anchor_revision,
+        annotation.tag.key, annotation.status, annotation.settled_claim_version,
+        annotation.claim_version, settled_tag.key if settled_tag else None,
+        annotation.settled_reason, settled_by.username if settled_by else None,
+        annotation.settled_at, annotation.note, annotation.author.username, annotation.created,
+        annotation.modified, annotation.quote, annotation.prefix, annotation.suffix,
+        annotation.start, annotation.end,
+    )  # fmt: skip
+
+
 def w3c_annotation(annotation: Annotation, *, source: str, base_url: str, dates=None) -> dict:
     """One annotation. Its target's source is the article; the target's TimeState names
     the article revision its offsets refer to: `cached` is that revision's URL (the
     reader at ?revision=N) and `sourceDate` when it was made."""
-    bodies = [{"type": "TextualBody", "purpose": "tagging", "value": annotation.tag.key}]
-    final = annotation.final_tag
+    return _w3c(_item_of(annotation), source=source, base_url=base_url, dates=dates)
+
+
+def _w3c(item: Item, *, source: str, base_url: str, dates=None) -> dict:
+    bodies = [{"type": "TextualBody", "purpose": "tagging", "value": item.tag}]
+    # Annotation.is_settled and Annotation.final_tag, on the plain values.
+    settled = item.settled_claim_version == item.claim_version
+    final = (
+        item.settled_tag if settled else item.tag if item.status == Annotation.Status.ACCEPTED
+        else None
+    )  # fmt: skip
     if final is not None:
         # The agreed tag (accepted, or settled by a curator): what a team trains on.
-        bodies.append({"type": "TextualBody", "purpose": "classifying", "value": final.key})
-    if annotation.is_settled:
+        bodies.append({"type": "TextualBody", "purpose": "classifying", "value": final})
+    if settled:
         # The settlement itself: a curator's moderation, with its reason.
         bodies.append(
             {
                 "type": "TextualBody",
                 "purpose": "moderating",
-                "value": annotation.settled_reason,
+                "value": item.settled_reason,
                 "format": "text/plain",
-                "creator": {"type": "Person", "nickname": annotation.settled_by.username},
-                "created": iso(annotation.settled_at),
+                "creator": {"type": "Person", "nickname": item.settled_by},
+                "created": iso(item.settled_at),
             }
         )
-    if annotation.note:
+    if item.note:
         bodies.append(
             {
                 "type": "TextualBody",
                 "purpose": "commenting",
-                "value": annotation.note,
+                "value": item.note,
                 "format": "text/plain",
             }
         )
     return {
-        "id": f"{base_url}/api/annotations/{annotation.pk}/",
+        "id": f"{base_url}/api/annotations/{item.pk}/",
         "type": "Annotation",
-        "creator": {"type": "Person", "nickname": annotation.author.username},
-        "created": iso(annotation.created),
-        "modified": iso(annotation.modified),
+        "creator": {"type": "Person", "nickname": item.author},
+        "created": iso(item.created),
+        "modified": iso(item.modified),
         "body": bodies,
         "target": {
             "source": source,
-            "state": _state(annotation, source, dates or RevisionDates()),
+            "state": _state(item, source, dates or RevisionDates()),
             "selector": [
                 {
                     "type": "TextQuoteSelector",
-                    "exact": annotation.quote,
-                    "prefix": annotation.prefix,
-                    "suffix": annotation.suffix,
+                    "exact": item.quote,
+                    "prefix": item.prefix,
+                    "suffix": item.suffix,
                 },
-                {"type": "TextPositionSelector", "start": annotation.start, "end": annotation.end},
+                {"type": "TextPositionSelector", "start": item.start, "end": item.end},
             ],
         },
     }
 
 
-def _state(annotation: Annotation, source: str, dates: RevisionDates) -> dict:
-    revision = revision_of(annotation)
-    made = dates(annotation.article_id, revision) or annotation.article.created
+def _state(item: Item, source: str, dates: RevisionDates) -> dict:
+    # revision_of(): the current revision, or for an orphan the one it was orphaned from.
+    revision = item.anchor_revision or item.article_version
+    made = dates(item.article_id, revision) or item.article_created
     return {"type": "TimeState", "sourceDate": iso(made), "cached": f"{source}?revision={revision}"}
 
 
@@ -105,16 +168,19 @@ def export(queryset, base_url: str, *, export_id: str) -> Iterator[str]:
     yield json.dumps(page)[:-1] + ', "items": ['
     sources: dict[int, str] = {}
     dates = RevisionDates()
-    for index, annotation in enumerate(rows(queryset, reviews=False)):
+    # Plain values read CHUNK_SIZE at a time (a server-side cursor on PostgreSQL), never
+    # a model instance per annotation: memory stays flat at any size.
+    found = queryset.values_list(*ITEM_ROW).iterator(chunk_size=records.CHUNK_SIZE)
+    for index, row in enumerate(found):
+        item = Item(*row)
         if index:
             yield ", "
-        source = sources.get(annotation.article_id)
+        source = sources.get(item.article_id)
         if source is None:
-            source = f"{base_url}{annotation.article.get_absolute_url()}"
-            sources[annotation.article_id] = source
+            source = f"{base_url}{Article(slug=item.slug).get_absolute_url()}"
+            sources[item.article_id] = source
         yield json.dumps(
-            w3c_annotation(annotation, source=source, base_url=base_url, dates=dates),
-            ensure_ascii=False,
+            _w3c(item, source=source, base_url=base_url, dates=dates), ensure_ascii=False
         )
     yield "]}}\n"
 

@@ -29,6 +29,13 @@ from annotator.services.discussion import (
     comment_update,
     mentions_mark_read,
 )
+from annotator.services.import_jobs import (
+    import_job_create,
+    import_job_fail,
+    import_job_finish,
+    import_job_progress,
+    import_job_start,
+)
 from annotator.services.import_uploads import (
     import_file_check_size,
     import_upload_discard,
@@ -58,6 +65,11 @@ __all__ = [
     "EDITABLE_FIELDS",
     "AlreadyTagged",
     "ImportItem",
+    "import_job_create",
+    "import_job_fail",
+    "import_job_finish",
+    "import_job_progress",
+    "import_job_start",
     "RevisionPlan",
     "StaleArticle",
     "StaleVersion",

@@ -1,16 +1,17 @@
 """The import page: choose a file, see what importing it would do (articles, annotations
 to create, skipped as already here, refused with the reason per line), then import."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from annotator import forms, services
-from annotator.formats import import_records
+from annotator.formats import background
 from annotator.formats import preview as previews
-from annotator.models import IMPORT_FILE_MAX_BYTES
+from annotator.models import IMPORT_FILE_MAX_BYTES, ImportJob
 from annotator.views._htmx import HtmxHttpRequest, message_of
-from articles.models import Article
 
 RESULT_KEY = "import_result"
 REFUSED_SHOWN = 200  # a file refused line by line shows the first ones, and the count
@@ -55,32 +56,23 @@ def _import(request):
         upload = services.import_upload_take(
             user=request.user, digest=request.POST.get("upload", "")
         )
-        plan = previews.import_preview(upload.format, bytes(upload.data), actor=request.user)
-        result = import_records(plan.to_create, actor=request.user)
+        data = bytes(upload.data)
+        plan = previews.import_preview(upload.format, data, actor=request.user)
+        if len(plan.to_create) > settings.IMPORT_BACKGROUND_RECORDS:
+            job = background.import_enqueue(
+                user=request.user, source=ImportJob.Source.PAGE, fmt=upload.format,
+                name=upload.name, data=data, total=len(plan.to_create),
+            )  # fmt: skip
+            services.import_upload_discard(upload=upload)
+            return redirect("annotator:import_task", pk=job.pk)
+        result = background.import_page_run(
+            upload.format, data, name=upload.name, actor=request.user
+        )
     except ValidationError as error:
         context = _context(form, error=message_of(error))
         return render(request, "annotator/import_page.html", context, status=400)
     services.import_upload_discard(upload=upload)
-    articles = []
-    for article_plan in plan.articles:
-        article = article_plan.article
-        if article is None:  # created by the import: found by the text it was made from
-            same = Article.objects.filter(text=article_plan.text)
-            article = same.order_by("-created", "-pk").first()
-        if article is not None and article_plan.create + article_plan.skip:
-            articles.append(
-                {"title": article.title, "url": article.get_absolute_url(),
-                 "created": article_plan.create, "skipped": article_plan.skip,
-                 "new": article_plan.article is None}
-            )  # fmt: skip
-    request.session[RESULT_KEY] = {
-        "name": upload.name,
-        "created": result.created,
-        "skipped": result.skipped + len(plan.skipped),
-        "refused": len(plan.refused),
-        "articles_created": result.articles_created,
-        "articles": articles,
-    }
+    request.session[RESULT_KEY] = result
     return redirect("annotator:import_done")
 
 
@@ -90,4 +82,17 @@ def import_done(request: HtmxHttpRequest):
     if result is None:
         return redirect("annotator:import_page")
     context = _context(forms.ImportFileForm(), result=result)
+    return render(request, "annotator/import_page.html", context)
+
+
+@require_GET
+def import_task(request: HtmxHttpRequest, pk):
+    """A background import's page: a progress bar that htmx refreshes every second
+    until the import is done (then its result) or failed (then why)."""
+    job = ImportJob.objects.filter(pk=pk).first()
+    if job is None or not job.is_visible_to(request.user):
+        raise Http404
+    context = _context(forms.ImportFileForm(), job=job, result=job.result)
+    if request.htmx:
+        return render(request, "annotator/import_page.html#import-task", context)
     return render(request, "annotator/import_page.html", context)

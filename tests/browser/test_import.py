@@ -1,12 +1,14 @@
 """The import page in a browser: choose a file, read the preview, import, open the article."""
 
 import json
+import re
 
 import pytest
 from playwright.sync_api import expect
 
 from annotator.models import Annotation
 from tests import factories
+from tests.worker import run_worker
 
 pytestmark = pytest.mark.browser
 
@@ -58,4 +60,41 @@ def test_upload_a_file_see_the_preview_and_import(
     result.get_by_role("link", name="The Bridge").click()
     expect(page).to_have_url(f"{live_server.url}{article.get_absolute_url()}")
     expect(page.locator(f'mark[data-annotation-id="{made.pk}"]').first).to_be_visible()
+    assert console_errors == []
+
+
+def test_a_large_file_imports_in_the_background_with_a_live_progress_bar(
+    live_server, page, sign_in, settings, tags, alice, console_errors, tmp_path
+):
+    settings.IMPORT_BACKGROUND_RECORDS = 2  # this file's 3 labels count as large
+    text = "Officials said the bridge will open next year, and critics called it a waste."
+    file = tmp_path / "large.jsonl"
+    file.write_text(
+        json.dumps({"text": text, "title": "Bridge news",
+                    "label": [[0, 14, "fact"], [19, 25, "fact"], [70, 77, "opinion"]]})  # fmt: skip
+        + "\n"
+    )
+    sign_in(alice)
+    page.goto(f"{live_server.url}/import/")
+    page.get_by_label("File").set_input_files(str(file))
+    page.get_by_role("button", name="Preview").click()
+    page.get_by_role("button", name="Import 3 annotations").click()
+
+    expect(page).to_have_url(re.compile(r"/import/tasks/[0-9a-f-]{36}/$"))
+    task_url = page.url
+    status = page.get_by_role("status")
+    expect(status).to_have_text("Waiting to start: 3 annotations to import.")
+    expect(page.locator("progress")).to_have_attribute("max", "3")
+    expect(page.locator("progress")).to_have_attribute("value", "0")
+    page.evaluate("window.stillThisPage = true")  # gone if the page were reloaded
+    assert Annotation.objects.count() == 0
+
+    run_worker()
+    result = page.locator(".import-result")
+    expect(result).to_contain_text("3 annotations created, in 1 new article")  # polled by htmx
+    assert page.evaluate("window.stillThisPage") is True and page.url == task_url
+    expect(page.locator("progress")).to_have_count(0)
+    result.get_by_role("link", name="Bridge news").click()
+    expect(page.locator("mark[data-annotation-id]")).to_have_count(3)
+    assert Annotation.objects.filter(author=alice).count() == 3
     assert console_errors == []
