@@ -278,6 +278,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Two fields called "status" with different choices: name each enum, so neither
+    # takes a generated name (StatusEnum stays the annotation's review status).
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": ["pending", "accepted", "disputed", "settled"],
+        "ImportTaskStatusEnum": ["queued", "running", "done", "failed"],
+    },
 }
 
 LOGGING = {

@@ -54,6 +54,9 @@ READ_ONLY = {
     "annotator:notification_list",
     "annotator:person_names",
     "api:notifications",
+    # A background import's progress: its writes are the import's (api:import).
+    "annotator:import_task",
+    "api:import_task",
 }
 WRITE_PATHS = [
     "articles:article_create",
