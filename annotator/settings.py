@@ -281,7 +281,7 @@ SPECTACULAR_SETTINGS = {
     # Two fields called "status" with different choices: name each enum, so neither
     # takes a generated name (StatusEnum stays the annotation's review status).
     "ENUM_NAME_OVERRIDES": {
-        "StatusEnum": ["pending", "accepted", "disputed", "settled"],
+        "StatusEnum": "annotator.models.Annotation.Status",
         "ImportTaskStatusEnum": ["queued", "running", "done", "failed"],
     },
 }
