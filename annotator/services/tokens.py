@@ -50,9 +50,12 @@ def token_for_key(key: str) -> ApiToken | None:
 
 
 def _token_with_user(digest: str) -> ApiToken | None:
-    """The token with this digest and its user, read in one plain statement: every API
-    request asks, and the ORM's select_related costs about 0.5 ms of CPU to compile
-    against 0.1 ms for this."""
+    """The token with this digest and its user. On PostgreSQL in one plain statement:
+    every API request asks, and the ORM's select_related costs about 0.5 ms of CPU to
+    compile against 0.1 ms for this."""
+    if connection.vendor != "postgresql":
+        # Plain rows skip the ORM's converters, which SQLite's dates need.
+        return ApiToken.objects.select_related("user").filter(digest=digest).first()
     user_model = get_user_model()
     token_fields = ApiToken._meta.concrete_fields
     user_fields = user_model._meta.concrete_fields
