@@ -115,7 +115,7 @@ def test_the_header_is_one_row_from_1024_px_and_two_below(browser, live_server, 
         for width in [1024, 1280, 1366, 1440, 1920]:
             page.set_viewport_size({"width": width, "height": 800})
             tops = page.locator(parts).evaluate_all(
-                "els => els.map(e => [e.getBoundingClientRect().top, e.getBoundingClientRect().bottom])"
+                "els => els.map(e => e.getBoundingClientRect()).map(r => [r.top, r.bottom])"
             )
             row = page.evaluate("getComputedStyle(document.querySelector('.site-header')).height")
             # Every part on one line, and the header only as tall as its tallest part.
@@ -135,7 +135,8 @@ def test_the_header_is_one_row_from_1024_px_and_two_below(browser, live_server, 
         # The person's own pages are in the menu under their name.
         menu = page.locator(".user-menu")
         menu.locator("summary").click()
-        expect(menu.get_by_role("link", name="Admin" if language == "en" else "Administración")).to_be_visible()
+        admin = "Admin" if language == "en" else "Administración"
+        expect(menu.get_by_role("link", name=admin)).to_be_visible()
         page.keyboard.press("Escape")
         expect(menu.locator(".user-menu__panel")).to_be_hidden()
         expect(menu.locator("summary")).to_be_focused()
