@@ -125,9 +125,9 @@ def test_the_header_is_one_row_from_1024_px_and_two_below(browser, live_server, 
         for width in [720, 800, 900, 1023]:
             page.set_viewport_size({"width": width, "height": 800})
             nav = page.locator(".site-nav").bounding_box()
-            others = page.locator(
-                ".site-header__inner > :not(.site-nav)"
-            ).evaluate_all("els => els.map(e => e.getBoundingClientRect().bottom)")
+            others = page.locator(".site-header__inner > :not(.site-nav)").evaluate_all(
+                "els => els.map(e => e.getBoundingClientRect().bottom)"
+            )
             # The main links on a row of their own, on one line, under all the rest.
             assert nav["y"] >= max(others), (width, nav, others)
             assert nav["height"] < 50, (width, nav)
