@@ -1,4 +1,4 @@
-"""Take the README screenshot of the reader: python scripts/screenshot.py [BASE_URL]
+"""Take the README screenshots of the reader: python scripts/screenshot.py [BASE_URL]
 
 Needs `make run` serving the demo data and Debian's Chromium at /usr/bin/chromium.
 """
@@ -16,7 +16,8 @@ with sync_playwright() as p:
     page.goto(f"{BASE}/accounts/login/")
     page.fill("#id_username", "alice")
     page.fill("#id_password", "alice-demo-2026")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{BASE}/")
     page.goto(f"{BASE}/articles/the-situation-in-mexico/")
     page.locator(".ann-item [data-jump]").nth(5).click()
     page.get_by_text("Here we go.").scroll_into_view_if_needed()
@@ -47,5 +48,9 @@ with sync_playwright() as p:
     phone.add_cookies(page.context.cookies())
     touch = phone.new_page()
     touch.goto(f"{BASE}/articles/the-situation-in-mexico/")
+    # The annotation list, a drawer over the text on a phone.
+    touch.locator("[data-drawer-open]").tap()
+    touch.wait_for_selector("#sidebar:visible")
+    touch.wait_for_timeout(600)  # the tap highlight fades
     touch.screenshot(path="docs/reader-phone-dark.png")
     browser.close()
