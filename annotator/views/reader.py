@@ -195,10 +195,9 @@ def annotation_update(request: HtmxHttpRequest, annotation_id: int):
         # Merge my change with theirs against the version my edit started from; show
         # the result (and any field we both changed) so I can apply it on top.
         mine = {"tag": data["tag"], "note": data["note"].strip()}
-        message = (
-            f"This annotation was changed by {error.changed_by} meanwhile "
-            f"(now version {error.current.version})."
-        )
+        message = _(
+            "This annotation was changed by %(name)s meanwhile (now version %(version)s)."
+        ) % {"name": error.changed_by, "version": error.current.version}
         merge = _merge(error.current, data["version"], mine, message)
         context = {"annotation": error.current, "tags": Tag.objects.all(), "merge": merge}
         html = render_to_string(
