@@ -175,7 +175,7 @@ def annotation_update(request: HtmxHttpRequest, annotation_id: int):
     article = annotation.article
     if request.method == "GET":
         if not annotation.is_editable_by(request.user):
-            raise PermissionDenied("Only the author can change this annotation.")
+            raise PermissionDenied(_("Only the author can change this annotation."))
         return _edit_form(request, annotation)
     form = forms.AnnotationUpdateForm(request.POST)
     if not form.is_valid():
@@ -298,7 +298,10 @@ def annotation_restore(request: HtmxHttpRequest, annotation_id: int):
     if _wants_json(request):
         return _delta(restored)
     what = restored.history.first().history_change_reason
-    messages.success(request, f"Annotation “{restored.short_quote}” {what}.")
+    messages.success(
+        request,
+        _("Annotation “%(quote)s” %(what)s.") % {"quote": restored.short_quote, "what": what},
+    )
     return redirect(back)
 
 
