@@ -1049,7 +1049,9 @@
     const row = state.rows.get(Number(next.dataset.annotationId));
     const status = document.getElementById("highlight-status");
     if (row && status) {
-      status.textContent = `${tagLabel(row.tag)} by ${row.author}, highlight ${at + 1} of ${marks.length}. Enter opens the discussion.`;
+      status.textContent = fmt(_("%(tag)s by %(author)s, highlight %(at)s of %(count)s. Enter opens the discussion."), {
+        tag: tagLabel(row.tag), author: row.author, at: at + 1, count: marks.length,
+      });
     }
   }
 
