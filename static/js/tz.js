@@ -32,9 +32,13 @@
     if (Number.isNaN(date.getTime())) return null;
     const tz = timeZone || zone;
     const lang = root.lang || "en";
-    const day = new Intl.DateTimeFormat(lang, { timeZone: tz, day: "numeric", month: "long", year: "numeric" }).format(date);
-    const time = new Intl.DateTimeFormat(lang, { timeZone: tz, hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(date);
-    return `${day}, ${time} ${zoneName(date, tz)}`;
+    try {
+      const day = new Intl.DateTimeFormat(lang, { timeZone: tz, day: "numeric", month: "long", year: "numeric" }).format(date);
+      const time = new Intl.DateTimeFormat(lang, { timeZone: tz, hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(date);
+      return `${day}, ${time} ${zoneName(date, tz)}`;
+    } catch (e) {
+      return null; // a zone this browser does not know: the server's text stays
+    }
   }
 
   function rewrite(scope) {
