@@ -2,6 +2,7 @@
 (lengths, tags, offsets) belong to annotator.services."""
 
 from django import forms
+from django.utils.translation import gettext as _
 
 
 class AnnotationCreateForm(forms.Form):
@@ -83,7 +84,7 @@ class AnchorForm(forms.Form):
         has_span = cleaned.get("start") is not None and cleaned.get("end") is not None
         if not has_span and not (cleaned.get("words") or "").strip():
             raise forms.ValidationError(
-                "Choose a suggestion, select the words in the text, or type them."
+                _("Choose a suggestion, select the words in the text, or type them.")
             )
         return cleaned
 

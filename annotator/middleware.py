@@ -65,9 +65,10 @@ class PersonLocaleMiddleware:
         if language and preferences.is_language(language):
             translation.activate(language)
             request.LANGUAGE_CODE = language
-        zone = (session.get(preferences.SESSION_TIME_ZONE, "") if session else "") or (
-            request.COOKIES.get("tz", "")
-        )
+        chosen = session.get(preferences.SESSION_TIME_ZONE, "") if session else ""
+        # The page script shows times in the browser's zone unless the person chose one.
+        request.time_zone_chosen = bool(chosen) and preferences.is_time_zone(chosen)
+        zone = chosen or request.COOKIES.get("tz", "")
         if zone and preferences.is_time_zone(zone):
             timezone.activate(zone)
         else:

@@ -161,6 +161,8 @@ LANGUAGE_CODE = "en"
 # English and Spanish (README, Languages); catalogues in locale/, compiled by `make install`.
 LANGUAGES = [("en", "English"), ("es", "Español")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# DATETIME_FORMAT per language, matched by the page script (annotator/locale_formats).
+FORMAT_MODULE_PATH = ["annotator.locale_formats"]
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "UTC")
 
 # E-mail (the notification digest): SMTP in production, printed to the console while

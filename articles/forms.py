@@ -1,5 +1,6 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from articles.models import Article
 from articles.services import split_title_and_text
@@ -43,14 +44,14 @@ class ArticleForm(forms.ModelForm):
         if not upload:
             return None
         if not upload.name.lower().endswith(UPLOAD_SUFFIXES):
-            raise ValidationError("Upload a .txt or .md file.")
+            raise ValidationError(_("Upload a .txt or .md file."))
         if upload.size > UPLOAD_MAX_BYTES:
-            raise ValidationError("The file is larger than 1 MB; split the article up.")
+            raise ValidationError(_("The file is larger than 1 MB; split the article up."))
         try:
             return upload.read().decode("utf-8-sig")
         except UnicodeDecodeError:
             raise ValidationError(
-                "The file is not UTF-8 text. Save it as UTF-8 and upload it again."
+                _("The file is not UTF-8 text. Save it as UTF-8 and upload it again.")
             ) from None
 
     def clean(self):

@@ -106,7 +106,9 @@ def article_update_metadata(*, article: Article, actor, **fields) -> Article:
     """
     unknown = set(fields) - METADATA_FIELDS
     if unknown:
-        raise ValidationError(f"These cannot be changed here: {', '.join(sorted(unknown))}.")
+        raise ValidationError(
+            _("These cannot be changed here: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}
+        )
     current = Article.objects.select_for_update().get(pk=article.pk)
     if "title" in fields:
         fields["title"] = clean_title(fields["title"])

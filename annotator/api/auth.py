@@ -2,6 +2,7 @@
 
 from django.contrib.auth import authenticate
 from django.core import exceptions as django_exceptions
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions
 from rest_framework.response import Response
@@ -70,7 +71,7 @@ class TokenView(ContentLengthLimit, APIView):
             user = authenticate(request=request._request, **credentials)
         if user is None or not user.is_active:
             raise django_exceptions.ValidationError(
-                "The user name or password is not right.", code="invalid_credentials"
+                _("The user name or password is not right."), code="invalid_credentials"
             )
         token, key = tokens.token_create(user=user, expires_in_days=expires_in_days)
         return Response({"token": key, "expires": token.expires})
@@ -82,8 +83,10 @@ class TokenView(ContentLengthLimit, APIView):
     def delete(self, request):
         if not isinstance(request.auth, ApiToken):
             raise django_exceptions.ValidationError(
-                "This request is not signed with a token, so there is none to revoke. "
-                "Send 'Authorization: Token <key>', or revoke tokens on /account/tokens/.",
+                _(
+                    "This request is not signed with a token, so there is none to revoke. "
+                    "Send 'Authorization: Token <key>', or revoke tokens on /account/tokens/."
+                ),
                 code="no_token",
             )
         tokens.token_revoke(token=request.auth, actor=request.user)

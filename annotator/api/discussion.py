@@ -9,6 +9,7 @@ writes to one are refused by the services with 400 "deleted".
 """
 
 from django.core import exceptions as django_exceptions
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework import serializers as drf_serializers
@@ -111,7 +112,11 @@ class AnnotationCommentViewSet(ContentLengthLimit, mixins.ListModelMixin, viewse
             parent = Comment.objects.filter(pk=parent_id).first()
             if parent is None:
                 raise django_exceptions.ValidationError(
-                    {"parent": f"There is no comment {parent_id} to reply to."}, code="parent"
+                    {
+                        "parent": _("There is no comment %(id)s to reply to.")
+                        % {"id": parent_id}
+                    },
+                    code="parent",
                 )
         comment = services.comment_create(
             annotation=annotation,

@@ -7,6 +7,7 @@ responses. Also the error responses the OpenAPI schema lists."""
 from django.conf import settings
 from django.core import exceptions as django_exceptions
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -126,7 +127,9 @@ def exception_handler(exc, context):
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound(FRIENDLY["not_found"])
     elif isinstance(exc, exceptions.ParseError):
-        exc = exceptions.ParseError(f"The request body could not be read: {exc.detail}")
+        exc = exceptions.ParseError(
+            _("The request body could not be read: %(detail)s") % {"detail": exc.detail}
+        )
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

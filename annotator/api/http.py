@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, permissions
 from rest_framework.generics import get_object_or_404
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -91,7 +92,9 @@ def read_body(request, limit: int) -> bytes:
         return b"".join(parts)
     if "chunked" in request.headers.get("Transfer-Encoding", "").lower():
         raise LengthRequired()
-    raise ValidationError("The request body is empty: send the file as the body.", code="empty")
+    raise ValidationError(
+        _("The request body is empty: send the file as the body."), code="empty"
+    )
 
 
 class IsAuthorOrReadOnly(permissions.BasePermission):

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.pagination import BasePagination, PageNumberPagination
 from rest_framework.response import Response
@@ -56,7 +58,10 @@ class KeysetPagination(BasePagination):
             return self.page_size
         if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
             raise exceptions.ValidationError(
-                {"page_size": f"page_size must be a whole number from 1 to {MAX_PAGE_SIZE:,}."},
+                {
+                    "page_size": _("page_size must be a whole number from 1 to %(max)s.")
+                    % {"max": number_format(MAX_PAGE_SIZE, force_grouping=True)}
+                },
                 code="page_size",
             )
         return int(raw)
@@ -73,7 +78,11 @@ class KeysetPagination(BasePagination):
                 raise ValueError
         except (ValueError, UnicodeError, binascii.Error, OverflowError, OSError):
             raise exceptions.ValidationError(
-                {"cursor": "This cursor is not one this API gave out; start from the first page."},
+                {
+                    "cursor": _(
+                        "This cursor is not one this API gave out; start from the first page."
+                    )
+                },
                 code="cursor",
             ) from None
         return start, pk, as_of, version

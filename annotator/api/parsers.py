@@ -1,6 +1,7 @@
 """The API's JSON parser (settings.REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"]). A module
 of its own, importing only DRF's parsers: DRF reads that setting while its views load."""
 
+from django.utils.translation import gettext as _
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
@@ -13,4 +14,4 @@ class JSONParser(parsers.JSONParser):
         try:
             return super().parse(stream, media_type, parser_context)
         except RecursionError:
-            raise ParseError("JSON nested this deeply cannot be read.") from None
+            raise ParseError(_("JSON nested this deeply cannot be read.")) from None

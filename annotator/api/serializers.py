@@ -1,6 +1,7 @@
 """Shapes of the API's bodies. Serializers check types and fields; the rules and their
 sentences (lengths, tags, offsets) belong to annotator.services."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -165,7 +166,7 @@ class AnnotationUpdateSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if not attrs:
-            raise serializers.ValidationError("Send a tag, a note or a span to change.")
+            raise serializers.ValidationError(_("Send a tag, a note or a span to change."))
         return attrs
 
 
@@ -411,7 +412,7 @@ class ArticleRevisionSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if "title" not in attrs and "text" not in attrs:
-            raise serializers.ValidationError("Send a new title, a new text or both.")
+            raise serializers.ValidationError(_("Send a new title, a new text or both."))
         return attrs
 
 

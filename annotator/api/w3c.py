@@ -8,6 +8,7 @@ import math
 from urllib.parse import urlencode
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import NotFound, ValidationError
@@ -78,7 +79,10 @@ class W3CCollectionView(APIView):
                 }
             )
         if page > pages:
-            raise NotFound(f"There is no page {page}: this collection has {pages}.")
+            raise NotFound(
+                _("There is no page %(page)s: this collection has %(pages)s.")
+                % {"page": page, "pages": pages}
+            )
         start = (page - 1) * size
         base_url = request.build_absolute_uri("/").rstrip("/")
         dates, sources = RevisionDates(), {}

@@ -8,6 +8,7 @@ check every record, then write all of them or none (annotator.formats.records).
 from collections.abc import Callable, Iterable, Iterator
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from annotator.formats import csv, doccano, jsonl, labelstudio, w3c
 from annotator.formats.records import ImportResult, export_queryset, import_records
@@ -39,7 +40,10 @@ def content_type(fmt: str) -> tuple[str, str]:
 
 def check_format(fmt: str, formats: list[str], what: str = "format") -> str:
     if fmt not in formats:
-        raise ValidationError(f"Choose {what}: {', '.join(formats)}.", code="format")
+        raise ValidationError(
+            _("Choose %(what)s: %(formats)s.") % {"what": what, "formats": ", ".join(formats)},
+            code="format",
+        )
     return fmt
 
 
@@ -55,7 +59,7 @@ def export_stream(
 
     `base_url` (scheme and host, no trailing slash) makes article and annotation URLs.
     """
-    check_format(fmt, EXPORT_FORMATS, "a format")
+    check_format(fmt, EXPORT_FORMATS, _("a format"))
     if fmt == "w3c":
         parts = w3c.export(queryset, base_url, export_id=export_id or f"{base_url}/api/export/")
     else:
@@ -65,19 +69,23 @@ def export_stream(
 
 def parse(fmt: str, data: bytes | str):
     """The records of an import file in format `fmt` (IMPORT_FORMATS)."""
-    check_format(fmt, IMPORT_FORMATS, "an import format")
+    check_format(fmt, IMPORT_FORMATS, _("an import format"))
     try:
         records = IMPORTERS[fmt].parse(data)
     except (TypeError, ValueError, AttributeError, KeyError, IndexError, RecursionError):
         # A shape no check above foresaw: still the file's fault, said as such.
         raise ValidationError(
-            f"The file is not in the shape of a {fmt} export, so it cannot be read. "
-            "Nothing was imported.",
+            _(
+                "The file is not in the shape of a %(format)s export, so it cannot be read. "
+                "Nothing was imported."
+            )
+            % {"format": fmt},
             code="import_invalid",
         ) from None
     if not records:
         raise ValidationError(
-            "The file holds no annotations, so there is nothing to import.", code="import_empty"
+            _("The file holds no annotations, so there is nothing to import."),
+            code="import_empty",
         )
     return records
 

@@ -9,6 +9,8 @@ each note."""
 import json
 from collections.abc import Iterator
 
+from django.utils.translation import gettext as _
+
 from annotator.formats import records
 from annotator.formats.records import (
     ImportRecord,
@@ -75,9 +77,13 @@ def _aligned(row: dict, key: str, count: int, where: str) -> list[str] | None:
     if values is None:
         return None
     if not isinstance(values, list) or len(values) != count:
-        raise fail(where, f'"{key}" must be a list with one entry per label ({count}).')
+        raise fail(
+            where,
+            _('"%(key)s" must be a list with one entry per label (%(count)s).')
+            % {"key": key, "count": count},
+        )
     if not all(isinstance(value, str) for value in values):
-        raise fail(where, f'each entry of "{key}" must be text.')
+        raise fail(where, _('each entry of "%(key)s" must be text.') % {"key": key})
     return values
 
 
@@ -90,22 +96,26 @@ def parse(data: bytes | str) -> list[ImportRecord]:
         where = f"line {number}"
         row = load_json(line, where)
         if not isinstance(row, dict) or not isinstance(row.get("text"), str):
-            raise fail(where, 'each line must be a JSON object with "text" and "label".')
+            raise fail(where, _('each line must be a JSON object with "text" and "label".'))
         labels = row.get("label", row.get("labels", []))
         if not isinstance(labels, list):
-            raise fail(where, '"label" must be a list of [start, end, tag].')
+            raise fail(where, _('"label" must be a list of [start, end, tag].'))
         title = row.get("title") if isinstance(row.get("title"), str) else ""
         slug = row.get("slug") if isinstance(row.get("slug"), str) else ""
         revision = row.get("revision")
         if revision is not None and (
             isinstance(revision, bool) or not isinstance(revision, int) or revision < 1
         ):
-            raise fail(where, f'"revision" must be a revision number, not {revision!r}.')
+            raise fail(
+                where,
+                _('"revision" must be a revision number, not %(value)s.')
+                % {"value": repr(revision)},
+            )
         notes = _aligned(row, "note", len(labels), where) or [""] * len(labels)
         for index, label in enumerate(labels, start=1):
             where_label = f"{where}, label {index}"
             if not (isinstance(label, list) and len(label) == 3 and isinstance(label[2], str)):
-                raise fail(where_label, "a label must be [start, end, tag].")
+                raise fail(where_label, _("a label must be [start, end, tag]."))
             records.append(
                 ImportRecord(
                     where_label,

@@ -4,6 +4,8 @@ Importing reads `article` (its slug), `start`, `end`, `quote`, `tag`, `note` and
 
 from collections.abc import Iterator
 
+from django.utils.translation import gettext as _
+
 from annotator.formats.records import (
     ImportRecord,
     decode,
@@ -31,19 +33,19 @@ def parse(data: bytes | str) -> list[ImportRecord]:
         where = f"line {number}"
         row = load_json(line, where)
         if not isinstance(row, dict):
-            raise fail(where, "each line must be a JSON object (one annotation).")
+            raise fail(where, _("each line must be a JSON object (one annotation)."))
         slug, tag = row.get("article"), row.get("tag")
         if not isinstance(slug, str) or not slug:
-            raise fail(where, '"article" must be the slug of an article.')
+            raise fail(where, _('"article" must be the slug of an article.'))
         if not isinstance(tag, str):
-            raise fail(where, '"tag" must be a tag such as "fact".')
+            raise fail(where, _('"tag" must be a tag such as "fact".'))
         if slug not in articles:
             articles[slug] = Article.objects.filter(slug=slug).first()
         if articles[slug] is None:
-            raise fail(where, f"there is no article {slug!r} here.")
+            raise fail(where, _("there is no article %(slug)s here.") % {"slug": repr(slug)})
         quote, note, revision = row.get("quote"), row.get("note") or "", row.get("revision")
         if quote is not None and not isinstance(quote, str):
-            raise fail(where, '"quote" must be the words the annotation marks.')
+            raise fail(where, _('"quote" must be the words the annotation marks.'))
         if revision is not None:
             revision = whole_number(revision, "revision", where)
         records.append(

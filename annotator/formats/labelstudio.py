@@ -14,6 +14,8 @@ import json
 from collections.abc import Iterator
 from xml.sax.saxutils import quoteattr
 
+from django.utils.translation import gettext as _
+
 from annotator.formats.records import (
     CHUNK_SIZE,
     ImportRecord,
@@ -132,11 +134,13 @@ def parse(data: bytes | str) -> list[ImportRecord]:
     for number, task in enumerate(tasks, start=1):
         where = f"task {number}"
         if not isinstance(task, dict) or not isinstance(task.get("data"), dict):
-            raise fail(where, 'each task must be a JSON object with "data" and "annotations".')
+            raise fail(where, _('each task must be a JSON object with "data" and "annotations".'))
         data = task["data"]
         text = data.get(TEXT_NAME)
         if not isinstance(text, str):
-            raise fail(where, f'"data" needs the article\'s text as "{TEXT_NAME}".')
+            raise fail(
+                where, _("\"data\" needs the article's text as \"%(name)s\".") % {"name": TEXT_NAME}
+            )
         title = data.get("title") if isinstance(data.get("title"), str) else ""
         if not title.strip():
             # Tasks made in Label Studio carry only the text: name a new article after
@@ -148,14 +152,18 @@ def parse(data: bytes | str) -> list[ImportRecord]:
         if revision is not None and (
             isinstance(revision, bool) or not isinstance(revision, int) or revision < 1
         ):
-            raise fail(where, f'"revision" must be a revision number, not {revision!r}.')
+            raise fail(
+                where,
+                _('"revision" must be a revision number, not %(value)s.')
+                % {"value": repr(revision)},
+            )
         annotations = task.get("annotations", task.get("completions", []))
         if not isinstance(annotations, list):
-            raise fail(where, '"annotations" must be a list.')
+            raise fail(where, _('"annotations" must be a list.'))
         for index, annotation in enumerate(annotations, start=1):
             where_annotation = f"{where}, annotation {index}"
             if not isinstance(annotation, dict) or not isinstance(annotation.get("result"), list):
-                raise fail(where_annotation, 'an annotation must have a "result" list.')
+                raise fail(where_annotation, _('an annotation must have a "result" list.'))
             if annotation.get("was_cancelled"):
                 continue
             for span in _spans(annotation["result"], where_annotation):
@@ -179,11 +187,11 @@ def _spans(result: list, where: str) -> Iterator[dict]:
             if isinstance(lines, str):
                 lines = [lines]
             if not isinstance(lines, list) or not all(isinstance(line, str) for line in lines):
-                raise fail(f"{where}, region {region.get('id')!r}", "its note must be text.")
+                raise fail(f"{where}, region {region.get('id')!r}", _("its note must be text."))
             notes[str(region.get("id"))] = "\n".join(lines)
     for number, region in enumerate(result, start=1):
         if not isinstance(region, dict):
-            raise fail(f"{where}, region {number}", "a region must be a JSON object.")
+            raise fail(f"{where}, region {number}", _("a region must be a JSON object."))
         if region.get("type") != "labels":
             continue  # notes above; other controls (choices, ratings) are not ours
         where_region = f"{where}, region {region.get('id') or number}"
@@ -194,10 +202,10 @@ def _spans(result: list, where: str) -> Iterator[dict]:
             or not labels
             or not all(isinstance(label, str) for label in labels)
         ):
-            raise fail(where_region, 'a labels region needs "value" with "labels": [tag].')
+            raise fail(where_region, _('a labels region needs "value" with "labels": [tag].'))
         quote = value.get("text")
         if quote is not None and not isinstance(quote, str):
-            raise fail(where_region, "its text must be the words it marks.")
+            raise fail(where_region, _("its text must be the words it marks."))
         for label in labels:
             yield {
                 "where": where_region,

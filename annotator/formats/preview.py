@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from annotator.formats import doccano, jsonl, labelstudio, records, w3c
 from annotator.formats.records import ImportRecord, decode, load_json
@@ -81,8 +82,11 @@ def detect(name: str, data: bytes) -> str:
     if '"type"' in head and '"Annotation' in head:
         return "w3c"
     raise ValidationError(
-        "This file is not one of the formats this page reads (W3C Web Annotation, doccano "
-        "JSONL, Label Studio JSON, Claimmark JSON Lines). Choose its format in the list.",
+        _(
+            "This file is not one of the formats this page reads (W3C Web Annotation, "
+            "doccano JSONL, Label Studio JSON, Claimmark JSON Lines). Choose its format in "
+            "the list."
+        ),
         code="format",
     )
 
@@ -91,13 +95,17 @@ def _renumber(text: str, unit: str, number: int) -> str:
     return re.sub(rf"^{unit} 1\b", f"{unit} {number}", text)
 
 
+def _refused(where: str, reason: str) -> Refused:
+    """A refusal as the page lists it: the place in the reader's language, the reason
+    as a sentence."""
+    return Refused(records.place(where), reason[:1].upper() + reason[1:])
+
+
 def _refusal(error: ValidationError, unit: str, number: int) -> Refused:
-    message = " ".join(error.messages).removesuffix(" Nothing was imported.")
-    message = _renumber(message, unit, number)
-    where, _, reason = message.partition(": ")
-    if not reason:
-        where, reason = f"{unit} {number}", message
-    return Refused(where, reason[:1].upper() + reason[1:])
+    if isinstance(error, records.RecordError):
+        return _refused(_renumber(error.where, unit, number), error.reason)
+    message = " ".join(error.messages).removesuffix(" " + _("Nothing was imported."))
+    return _refused(f"{unit} {number}", message)
 
 
 def _units(fmt: str, data: bytes) -> Iterator[tuple[int, str]]:
@@ -196,7 +204,9 @@ def import_preview(fmt: str, data: bytes, *, actor) -> ImportPreview:
                 start, end = carried.start, carried.end
         key = (plan_key, start, end, record.tag)
         if key in existing:
-            preview.skipped.append(Refused(record.where, "These words already carry this tag."))
+            preview.skipped.append(
+                _refused(record.where, _("These words already carry this tag."))
+            )
             plan.skip += 1
             continue
         existing.add(key)
@@ -207,6 +217,6 @@ def import_preview(fmt: str, data: bytes, *, actor) -> ImportPreview:
 
 
 def _plain(error: ValidationError, record: ImportRecord) -> Refused:
-    message = " ".join(error.messages).removesuffix(" Nothing was imported.")
-    reason = message.removeprefix(f"{record.where}: ")
-    return Refused(record.where, reason[:1].upper() + reason[1:])
+    if isinstance(error, records.RecordError):
+        return _refused(record.where, error.reason)
+    return _refused(record.where, " ".join(error.messages))

@@ -10,6 +10,8 @@ from datetime import datetime
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from annotator import events, services
 from annotator.models import Annotation, Review, Tag
@@ -312,6 +314,41 @@ class ImportResult:
     articles_created: int = 0
 
 
+# The words that say where a record is ("line 3", "task 2, region r1"). A record's
+# `where` is kept in English (the preview renumbers it) and put in the reader's language
+# only when shown (place).
+_PLACE_WORDS = re.compile(r"(^|, )(line|task|annotation|region|label|document)\b")
+
+
+def _place_word(word: str) -> str:
+    return {
+        "line": pgettext("where in an import file", "line"),
+        "task": pgettext("where in an import file", "task"),
+        "annotation": pgettext("where in an import file", "annotation"),
+        "region": pgettext("where in an import file", "region"),
+        "label": pgettext("where in an import file", "label"),
+        "document": pgettext("where in an import file", "document"),
+    }[word]
+
+
+def place(where: str) -> str:
+    """`where` ("line 3", "task 2, region r1") in the active language."""
+    return _PLACE_WORDS.sub(lambda m: m[1] + _place_word(m[2]), where)
+
+
+class RecordError(ValidationError):
+    """One bad record: its sentence, and its place and reason kept apart (the import
+    preview lists them side by side)."""
+
+    def __init__(self, where: str, reason: str):
+        self.where, self.reason = where, reason
+        super().__init__(
+            _("%(where)s: %(reason)s Nothing was imported.")
+            % {"where": place(where), "reason": reason},
+            code="import_invalid",
+        )
+
+
 def fail(where: str, reason) -> ValidationError:
     """The error for one bad record: where it is, why, and that nothing was written."""
     if isinstance(reason, ValidationError):
@@ -322,7 +359,7 @@ def fail(where: str, reason) -> ValidationError:
             else reason.messages
         )  # fmt: skip
         reason = " ".join(messages)
-    return ValidationError(f"{where}: {reason} Nothing was imported.", code="import_invalid")
+    return RecordError(where, str(reason))
 
 
 def decode(data: bytes | str) -> str:
@@ -332,8 +369,8 @@ def decode(data: bytes | str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise ValidationError(
-            f"The file is not UTF-8 text (byte {error.start} cannot be read). "
-            "Nothing was imported.",
+            _("The file is not UTF-8 text (byte %(byte)s cannot be read). Nothing was imported.")
+            % {"byte": error.start},
             code="import_invalid",
         ) from None
 
@@ -342,21 +379,25 @@ def load_json(text: str, where: str):
     try:
         value = json.loads(text)
     except (ValueError, RecursionError) as error:
-        raise fail(where, f"this is not valid JSON ({error}).") from None
+        raise fail(where, _("this is not valid JSON (%(error)s).") % {"error": error}) from None
     # PostgreSQL cannot store NUL in text; refuse it here rather than fail while writing.
     if "\x00" in text or re.search(r"\\u0000", text, re.IGNORECASE):
-        raise fail(where, "it holds a NUL character (\\u0000), which cannot be stored.")
+        raise fail(where, _("it holds a NUL character (\\u0000), which cannot be stored."))
     try:
         json.dumps(value, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
-        reason = "it holds a lone surrogate (such as \\ud800), not valid Unicode."
+        reason = _("it holds a lone surrogate (such as \\ud800), not valid Unicode.")
         raise fail(where, reason) from None
     return value
 
 
 def whole_number(value, name: str, where: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise fail(where, f"{name} must be a whole number, not {value!r}.")
+        raise fail(
+            where,
+            _("%(name)s must be a whole number, not %(value)s.")
+            % {"name": name, "value": repr(value)},
+        )
     return value
 
 
@@ -365,14 +406,18 @@ def _check(record: ImportRecord, tag_keys: set[str], articles_by_text: dict, bas
     if record.article is not None and record.revision is not None:
         text = bases[record.article.pk, record.revision]
     if not isinstance(record.note, str):
-        raise fail(record.where, "the note must be text.")
+        raise fail(record.where, _("the note must be text."))
     try:
         services.clean_note(record.note)
     except ValidationError as error:
         raise fail(record.where, error) from None
     if not isinstance(record.tag, str) or record.tag not in tag_keys:
         known = ", ".join(sorted(tag_keys))
-        raise fail(record.where, f"there is no tag called {record.tag!r}. Use one of: {known}.")
+        raise fail(
+            record.where,
+            _("there is no tag called %(tag)s. Use one of: %(known)s.")
+            % {"tag": repr(record.tag), "known": known},
+        )
     try:
         services.check_span(text, record.start, record.end, record.quote)
     except ValidationError as error:
@@ -381,10 +426,10 @@ def _check(record: ImportRecord, tag_keys: set[str], articles_by_text: dict, bas
         if not record.title.strip():
             raise fail(
                 record.where,
-                "no article has this text, and the line has no title to create one with.",
+                _("no article has this text, and the line has no title to create one with."),
             )
         if len(record.text) > TEXT_MAX_LENGTH:
-            raise fail(record.where, "the text is too long for one article.")
+            raise fail(record.where, _("the text is too long for one article."))
 
 
 def import_records(

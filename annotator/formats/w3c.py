@@ -11,6 +11,8 @@ from datetime import datetime
 from typing import NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
+from django.utils.translation import gettext as _
+
 from annotator.formats import records
 from annotator.formats.records import (
     ImportRecord,
@@ -192,14 +194,18 @@ def _article_from_source(source, where: str, articles: dict[str, Article]) -> Ar
     if isinstance(source, dict):
         source = source.get("id") or source.get("source")
     if not isinstance(source, str) or not source:
-        raise fail(where, "the target has no source (the article's URL).")
+        raise fail(where, _("the target has no source (the article's URL)."))
     path = _url(source, where).path
     match = re.search(r"/articles/([-\w]+)/?$", path)
     slug = match.group(1) if match else path.rstrip("/").rsplit("/", 1)[-1]
     if slug not in articles:
         articles[slug] = Article.objects.filter(slug=slug).first()
     if articles[slug] is None:
-        raise fail(where, f"there is no article {slug!r} (from the target source {source!r}).")
+        raise fail(
+            where,
+            _("there is no article %(slug)s (from the target source %(source)s).")
+            % {"slug": repr(slug), "source": repr(source)},
+        )
     return articles[slug]
 
 
@@ -219,7 +225,9 @@ def _revision_from(target: dict, where: str) -> int | None:
         if values:
             if not values[0].isdigit() or int(values[0]) < 1:
                 raise fail(
-                    where, f"the target names revision {values[0]!r}, not a revision number."
+                    where,
+                    _("the target names revision %(value)s, not a revision number.")
+                    % {"value": repr(values[0])},
                 )
             return int(values[0])
     return None
@@ -229,13 +237,15 @@ def _url(value: str, where: str):
     try:
         return urlsplit(value)
     except ValueError:
-        raise fail(where, f"the target source {value!r} is not a URL.") from None
+        raise fail(
+            where, _("the target source %(value)s is not a URL.") % {"value": repr(value)}
+        ) from None
 
 
 def _page_items(page) -> list:
     items = page.get("items") or []
     if not isinstance(items, list):
-        raise fail("document", "an AnnotationPage's items must be a list of annotations.")
+        raise fail("document", _("an AnnotationPage's items must be a list of annotations."))
     return items
 
 
@@ -244,7 +254,9 @@ def _items(document) -> Iterator[dict]:
         yield from document
         return
     if not isinstance(document, dict):
-        raise fail("document", "expected an AnnotationCollection, AnnotationPage or Annotation.")
+        raise fail(
+            "document", _("expected an AnnotationCollection, AnnotationPage or Annotation.")
+        )
     kind = document.get("type")
     if kind == "Annotation":
         yield document
@@ -255,10 +267,13 @@ def _items(document) -> Iterator[dict]:
     elif kind == "AnnotationCollection":
         first = document.get("first") or {"type": "AnnotationPage", "items": []}
         if not isinstance(first, dict) or first.get("type") != "AnnotationPage":
-            raise fail("document", "a collection's first must be an AnnotationPage.")
+            raise fail("document", _("a collection's first must be an AnnotationPage."))
         yield from _items(first)
     else:
-        raise fail("document", f"expected an AnnotationCollection, not type {kind!r}.")
+        raise fail(
+            "document",
+            _("expected an AnnotationCollection, not type %(kind)s.") % {"kind": repr(kind)},
+        )
 
 
 def annotation_items(document) -> Iterator[dict]:
@@ -273,7 +288,7 @@ def parse(data: bytes | str) -> list[ImportRecord]:
     for number, item in enumerate(_items(document), start=1):
         where = f"annotation {number}"
         if not isinstance(item, dict):
-            raise fail(where, "an annotation must be a JSON object.")
+            raise fail(where, _("an annotation must be a JSON object."))
         bodies = item.get("body") or []
         bodies = bodies if isinstance(bodies, list) else [bodies]
         tags = [
@@ -285,11 +300,11 @@ def parse(data: bytes | str) -> list[ImportRecord]:
             if isinstance(b, dict) and b.get("purpose") == "commenting"
         ]
         if len(tags) != 1:
-            raise fail(where, "it needs exactly one TextualBody with purpose 'tagging'.")
+            raise fail(where, _("it needs exactly one TextualBody with purpose 'tagging'."))
         target = item.get("target")
         target = target[0] if isinstance(target, list) and target else target
         if not isinstance(target, dict):
-            raise fail(where, "it has no target.")
+            raise fail(where, _("it has no target."))
         article = _article_from_source(target.get("source"), where, articles)
         revision = _revision_from(target, where)
         selectors = target.get("selector") or []
@@ -300,7 +315,9 @@ def parse(data: bytes | str) -> list[ImportRecord]:
         exact = quote.get("exact") if quote else None
         for name in ("exact", "prefix", "suffix"):
             if quote and quote.get(name) is not None and not isinstance(quote.get(name), str):
-                raise fail(where, f"the TextQuoteSelector's {name} must be text.")
+                raise fail(
+                    where, _("the TextQuoteSelector's %(name)s must be text.") % {"name": name}
+                )
         if position:
             start = whole_number(position.get("start"), "start", where)
             end = whole_number(position.get("end"), "end", where)
@@ -308,7 +325,7 @@ def parse(data: bytes | str) -> list[ImportRecord]:
             start, end = _locate(article.text, quote, where)
             revision = None  # found in the current text
         else:
-            raise fail(where, "it needs a TextPositionSelector or a TextQuoteSelector.")
+            raise fail(where, _("it needs a TextPositionSelector or a TextQuoteSelector."))
         note = notes[0] if notes else ""
         records.append(
             ImportRecord(
@@ -329,7 +346,9 @@ def _creator(creator, where: str) -> str:
     if creator is None:
         return ""
     if not isinstance(creator, str) or len(creator) > 150:
-        raise fail(where, "its creator must be a user name (text of at most 150 characters).")
+        raise fail(
+            where, _("its creator must be a user name (text of at most 150 characters).")
+        )
     return creator.strip()
 
 
@@ -340,4 +359,4 @@ def _locate(text: str, quote: dict, where: str) -> tuple[int, int]:
         first = text.find(needle)
         if first != -1 and text.find(needle, first + 1) == -1:
             return first + offset, first + offset + len(exact)
-    raise fail(where, "its quote is not found exactly once in the article.")
+    raise fail(where, _("its quote is not found exactly once in the article."))

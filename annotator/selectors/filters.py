@@ -33,7 +33,9 @@ STATUS_CHOICES = [
 def _refuse_nul(name: str, value) -> None:
     # PostgreSQL cannot compare with text holding NUL; say so instead of failing.
     if isinstance(value, str) and "\x00" in value:
-        raise ValidationError(f"{name} holds a NUL character.", code=name)
+        raise ValidationError(
+            _("%(name)s holds a NUL character.") % {"name": name}, code=name
+        )
 
 
 class _NamedChoiceField(forms.ModelChoiceField):
@@ -61,7 +63,8 @@ class _StatusField(forms.ChoiceField):
         if value and value not in dict(STATUS_CHOICES):
             known = [choice for choice, _ in STATUS_CHOICES]
             raise ValidationError(
-                f"status must be one of {', '.join(known[:-1])} or {known[-1]}, not {value!r}.",
+                _("status must be one of %(known)s or %(last)s, not %(value)s.")
+                % {"known": ", ".join(known[:-1]), "last": known[-1], "value": repr(value)},
                 code="status",
             )
 
@@ -78,8 +81,11 @@ def parse_since(value: str) -> datetime:
         moment = None
     if moment is None:
         raise ValidationError(
-            f"since must be an ISO 8601 date and time, such as 2026-01-31T12:00:00Z; "
-            f"{value!r} is not one.",
+            _(
+                "since must be an ISO 8601 date and time, such as 2026-01-31T12:00:00Z; "
+                "%(value)s is not one."
+            )
+            % {"value": repr(value)},
             code="since",
         )
     try:
@@ -87,7 +93,9 @@ def parse_since(value: str) -> datetime:
         return (make_aware(moment, UTC) if is_naive(moment) else moment).astimezone(UTC)
     except (OverflowError, ValueError):
         raise ValidationError(
-            f"since {value!r} is outside the dates that can be stored.", code="since"
+            _("since %(value)s is outside the dates that can be stored.")
+            % {"value": repr(value)},
+            code="since",
         ) from None
 
 

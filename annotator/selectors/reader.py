@@ -16,7 +16,6 @@ from urllib.parse import urlencode
 from django.contrib.auth import get_user_model
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count, F, Max, Q
-from django.utils import timezone
 from django.utils.html import json_script
 
 from annotator.models import AGREED, Annotation, Review, Tag
@@ -421,7 +420,6 @@ def reader_context(article: Article, user, params, *, end: int = LIST_PAGE) -> d
                 "statuses": STATUSES,
                 "me": user.username,
                 "filters": filters,
-                "time_zone": timezone.get_current_timezone_name(),
                 # Seven numbers per annotation, in text order, flat: id, start (after the
                 # previous start), length, tag index, author index, status index, reviewed
                 # by me (0/1). Compact, since a big article has thousands.

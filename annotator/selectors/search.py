@@ -25,7 +25,9 @@ from django.core.exceptions import ValidationError
 from django.db import connections
 from django.db.models import BooleanField, Exists, OuterRef, Q
 from django.db.models.expressions import RawSQL
+from django.utils.formats import number_format
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from annotator.models import Annotation, Comment, Review, SearchDocument, search_config
 from annotator.selectors import filters
@@ -51,13 +53,17 @@ WORD_RE = re.compile(r"\w+")
 def clean_query(value) -> str:
     """The query as typed, trimmed; a ValidationError with a sentence when unreadable."""
     if not isinstance(value, str):
-        raise ValidationError("The search must be text.", code="q")
+        raise ValidationError(_("The search must be text."), code="q")
     value = value.strip()
     if "\x00" in value:
-        raise ValidationError("q holds a NUL character.", code="q")
+        raise ValidationError(_("q holds a NUL character."), code="q")
     if len(value) > QUERY_MAX_LENGTH:
         raise ValidationError(
-            f"The search has {len(value):,} characters; the limit is {QUERY_MAX_LENGTH}.",
+            _("The search has %(count)s characters; the limit is %(limit)s.")
+            % {
+                "count": number_format(len(value), force_grouping=True),
+                "limit": number_format(QUERY_MAX_LENGTH),
+            },
             code="q",
         )
     return value

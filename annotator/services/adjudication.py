@@ -104,7 +104,7 @@ def annotation_reopen(*, annotation: Annotation, actor) -> Annotation:
     current = _lock_for_settling(annotation, actor)
     if not current.settled_claim_version:
         raise ValidationError(
-            "This annotation is not settled; there is nothing to reopen.", code="not_settled"
+            _("This annotation is not settled; there is nothing to reopen."), code="not_settled"
         )
     current.settled_tag = None
     current.settled_reason = ""

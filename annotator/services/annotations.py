@@ -34,11 +34,14 @@ class StaleVersion(ValidationError):
     def __init__(self, annotation: Annotation):
         self.current = annotation
         who = annotation.history.first()
-        name = getattr(getattr(who, "history_user", None), "username", "someone")
+        name = getattr(getattr(who, "history_user", None), "username", None) or _("someone")
         self.changed_by = name
         super().__init__(
-            f"This annotation was changed by {name} meanwhile (now version "
-            f"{annotation.version}). Reload it and apply your change again.",
+            _(
+                "This annotation was changed by %(name)s meanwhile (now version "
+                "%(version)s). Reload it and apply your change again."
+            )
+            % {"name": name, "version": annotation.version},
             code="stale",
         )
 
@@ -133,9 +136,15 @@ class AlreadyTagged(ValidationError):
     def __init__(self, existing: Annotation):
         self.existing = existing
         super().__init__(
-            f"{existing.author.username} already tagged this passage "
-            f"{existing.tag.label}. Agree with theirs instead of adding a copy "
-            f"(annotation {existing.pk}).",
+            _(
+                "%(name)s already tagged this passage %(tag)s. Agree with theirs instead "
+                "of adding a copy (annotation %(id)s)."
+            )
+            % {
+                "name": existing.author.username,
+                "tag": existing.tag.display_label,
+                "id": existing.pk,
+            },
             code="already_tagged",
         )
 
@@ -377,7 +386,8 @@ def _apply_changes(current: Annotation, changes: dict) -> None:
     unknown = set(changes) - {"tag", "note"} - SPAN_FIELDS
     if unknown:
         raise ValidationError(
-            f"Only the tag, the note and the span can be changed, not {sorted(unknown)}."
+            _("Only the tag, the note and the span can be changed, not %(fields)s.")
+            % {"fields": ", ".join(sorted(unknown))}
         )
     if "tag" in changes:
         current.tag = tag_by_key(changes["tag"])

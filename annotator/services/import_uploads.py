@@ -4,6 +4,7 @@ import hashlib
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from annotator.models import IMPORT_FILE_MAX_BYTES, ImportUpload
@@ -13,9 +14,14 @@ def import_file_check_size(size: int) -> None:
     """Refuse a file over IMPORT_FILE_MAX_BYTES, saying how large it is."""
     if size > IMPORT_FILE_MAX_BYTES:
         raise ValidationError(
-            f"The file is {size / 1_048_576:.1f} MB; the import page takes files up "
-            f"to {IMPORT_FILE_MAX_BYTES // 1_048_576} MB. Split it, or use the "
-            "import_annotations command.",
+            _(
+                "The file is %(size)s MB; the import page takes files up to %(limit)s MB. "
+                "Split it, or use the import_annotations command."
+            )
+            % {
+                "size": number_format(size / 1_048_576, decimal_pos=1),
+                "limit": number_format(IMPORT_FILE_MAX_BYTES // 1_048_576),
+            },
             code="too_large",
         )
 

@@ -15,7 +15,8 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import ngettext
 
 from annotator import events
 from annotator.models import Mention, Notification
@@ -107,23 +108,32 @@ def notification_digest_send(*, dry_run: bool = False) -> tuple[int, int]:
     pending = (
         Notification.objects.filter(is_read=False, emailed_at__isnull=True, user__is_active=True)
         .exclude(user__email="")
-        .select_related("user", "article")
+        .select_related("user", "user__preference", "article")
         .defer("article__text")
         .order_by("user_id", "-created", "-id")
     )
     inbox_url = settings.SITE_URL + reverse("annotator:notification_list")
     people = told = 0
-    for _, group in itertools.groupby(pending.iterator(chunk_size=500), key=lambda n: n.user_id):
+    by_person = itertools.groupby(pending.iterator(chunk_size=500), key=lambda n: n.user_id)
+    for _user_id, group in by_person:
         rows = list(group)
         people += 1
         told += len(rows)
         if dry_run:
             continue
         person = rows[0].user
-        body = render_to_string(
-            "annotator/email/digest.txt", {"person": person, "rows": rows, "inbox_url": inbox_url}
-        )
-        subject = f"Claimmark: {len(rows)} new notification{'s' if len(rows) != 1 else ''}"
+        # In the person's language: their preference, else the site's.
+        preference = getattr(person, "preference", None)
+        with translation.override((preference and preference.language) or settings.LANGUAGE_CODE):
+            body = render_to_string(
+                "annotator/email/digest.txt",
+                {"person": person, "rows": rows, "inbox_url": inbox_url},
+            )
+            subject = ngettext(
+                "Claimmark: %(count)s new notification",
+                "Claimmark: %(count)s new notifications",
+                len(rows),
+            ) % {"count": len(rows)}
         send_mail(subject, body, None, [person.email])
         now = timezone.now()
         with transaction.atomic():

@@ -46,8 +46,10 @@ def review_set(
         if tag.pk == current.tag_id:
             raise ValidationError(
                 {
-                    "proposed_tag": f"The annotation is already tagged {tag.label}; "
-                    "propose another tag or none."
+                    "proposed_tag": _(
+                        "The annotation is already tagged %(tag)s; propose another tag or none."
+                    )
+                    % {"tag": tag.display_label}
                 },
                 code="proposed_tag",
             )

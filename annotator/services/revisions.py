@@ -10,14 +10,16 @@ import functools
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from annotator import anchoring, events
-from annotator.models import CONTEXT_LENGTH, Annotation
+from annotator.models import CONTEXT_LENGTH, Annotation, Preference
 from annotator.services import bulk_history
 from annotator.services.notifications import notify
 from annotator.services.reviews import reviews_follow_claim
@@ -45,10 +47,13 @@ class StaleArticle(ValidationError):
     def __init__(self, article: Article):
         self.current = article
         who = article.history.select_related("history_user").first()
-        name = getattr(getattr(who, "history_user", None), "username", "someone")
+        name = getattr(getattr(who, "history_user", None), "username", None) or _("someone")
         super().__init__(
-            f"This article was changed by {name} meanwhile (now revision {article.version}). "
-            "Reload it and make your change again.",
+            _(
+                "This article was changed by %(name)s meanwhile (now revision %(version)s). "
+                "Reload it and make your change again."
+            )
+            % {"name": name, "version": article.version},
             code="stale",
         )
 
@@ -327,23 +332,50 @@ def _notify_authors(plan: RevisionPlan, actor, article: Article) -> None:
     by_author: dict[int, Counter] = {}
     for carried in plan.newly_flagged:
         by_author.setdefault(carried.annotation.author_id, Counter())[carried.anchor] += 1
-    who = actor.get_username() if actor else "someone"
-    for author_id, counts in by_author.items():
-        parts = []
-        if counts[MOVED]:
-            parts.append(f"{counts[MOVED]} moved with the text")
-        if counts[ORPHANED]:
-            parts.append(f"{counts[ORPHANED]} orphaned: the words are gone")
-        total = sum(counts.values())
-        notify(
-            user_id=author_id,
-            kind="anchors",
-            article=article,
-            text=(
-                f"{who} revised “{article.title}”: {total} of your annotations "
-                f"{'need' if total > 1 else 'needs'} checking ({' and '.join(parts)})."
-            ),
+    # A notification is kept as text: written in its reader's language (their
+    # preference, else the site's), not the reviser's.
+    languages = dict(
+        Preference.objects.filter(user_id__in=by_author, language__gt="").values_list(
+            "user_id", "language"
         )
+    )
+    for author_id, counts in by_author.items():
+        with translation.override(languages.get(author_id) or settings.LANGUAGE_CODE):
+            text = _anchors_sentence(actor, article, counts)
+        notify(user_id=author_id, kind="anchors", article=article, text=text)
+
+
+def _anchors_sentence(actor, article: Article, counts: Counter) -> str:
+    parts = []
+    if counts[MOVED]:
+        parts.append(
+            ngettext(
+                "%(count)s moved with the text", "%(count)s moved with the text", counts[MOVED]
+            )
+            % {"count": counts[MOVED]}
+        )
+    if counts[ORPHANED]:
+        parts.append(
+            ngettext(
+                "%(count)s orphaned: the words are gone",
+                "%(count)s orphaned: the words are gone",
+                counts[ORPHANED],
+            )
+            % {"count": counts[ORPHANED]}
+        )
+    total = sum(counts.values())
+    return ngettext(
+        "%(name)s revised “%(title)s”: %(count)s of your annotations needs checking "
+        "(%(parts)s).",
+        "%(name)s revised “%(title)s”: %(count)s of your annotations need checking "
+        "(%(parts)s).",
+        total,
+    ) % {
+        "name": actor.get_username() if actor else _("someone"),
+        "title": article.title,
+        "count": total,
+        "parts": _(" and ").join(parts),
+    }
 
 
 # Annotations made against an earlier revision ---------------------------------------------
@@ -366,8 +398,10 @@ def revision_text(article: Article, revision) -> str:
     )
     if row is None:
         raise ValidationError(
-            {"revision": f"Article {article.slug!r} has no revision {revision} "
-                         f"(its current revision is {article.version})."},
+            {"revision": _("Article “%(slug)s” has no revision %(revision)s (its current "
+                           "revision is %(version)s).")
+                         % {"slug": article.slug, "revision": revision,
+                            "version": article.version}},
             code="revision",
         )  # fmt: skip
     return row

@@ -5,6 +5,8 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from annotator.models import Tag
 
@@ -52,7 +54,7 @@ def tag_colour_check(colour) -> str:
     light or the dark theme."""
     if not isinstance(colour, str) or not _HEX.match(colour.strip()):
         raise ValidationError(
-            {"colour": "Give the colour as # and six hex digits, e.g. #fde68a."}, code="colour"
+            {"colour": _("Give the colour as # and six hex digits, e.g. #fde68a.")}, code="colour"
         )
     colour = colour.strip().lower()
     ratios = highlight_contrasts(colour)
@@ -60,9 +62,17 @@ def tag_colour_check(colour) -> str:
     if ratios[worst] < AA_CONTRAST:
         raise ValidationError(
             {
-                "colour": f"Text on {colour} would be hard to read: its contrast is "
-                f"{ratios[worst]:.1f}:1 in the {worst} theme, and at least {AA_CONTRAST}:1 "
-                "is needed (WCAG AA). Choose a lighter colour, such as a pastel."
+                "colour": _(
+                    "Text on %(colour)s would be hard to read: its contrast is %(ratio)s:1 in "
+                    "the %(theme)s theme, and at least %(needed)s:1 is needed (WCAG AA). "
+                    "Choose a lighter colour, such as a pastel."
+                )
+                % {
+                    "colour": colour,
+                    "ratio": number_format(ratios[worst], decimal_pos=1),
+                    "theme": {"light": _("light"), "dark": _("dark")}.get(worst, worst),
+                    "needed": number_format(AA_CONTRAST),
+                }
             },
             code="colour",
         )

@@ -68,8 +68,10 @@ def annotation_anchor(request: HtmxHttpRequest, annotation_id: int):
     annotation = _annotation(annotation_id)
     if not annotation.is_reanchorable_by(request.user):
         raise PermissionDenied(
-            "Only its author, or a curator while it needs checking, can select this "
-            "annotation's words again."
+            _(
+                "Only its author, or a curator while it needs checking, can select this "
+                "annotation's words again."
+            )
         )
     if request.method == "GET":
         return _page(request, annotation)

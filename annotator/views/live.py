@@ -14,6 +14,7 @@ from django.core.handlers.asgi import ASGIRequest
 from django.db import close_old_connections, connections
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from annotator import live
@@ -91,7 +92,7 @@ def presence(request: HtmxHttpRequest, slug: str):
     annotation_id = None
     if raw:
         if not raw.isdigit():
-            return JsonResponse({"detail": "typing must be an annotation id."}, status=400)
+            return JsonResponse({"detail": _("typing must be an annotation id.")}, status=400)
         annotation_id = int(raw)
         if not Annotation.objects.live().filter(pk=annotation_id, article=article).exists():
             return JsonResponse(

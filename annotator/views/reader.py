@@ -175,7 +175,7 @@ def annotation_update(request: HtmxHttpRequest, annotation_id: int):
     article = annotation.article
     if request.method == "GET":
         if not annotation.is_editable_by(request.user):
-            raise PermissionDenied("Only the author can change this annotation.")
+            raise PermissionDenied(_("Only the author can change this annotation."))
         return _edit_form(request, annotation)
     form = forms.AnnotationUpdateForm(request.POST)
     if not form.is_valid():
@@ -195,10 +195,9 @@ def annotation_update(request: HtmxHttpRequest, annotation_id: int):
         # Merge my change with theirs against the version my edit started from; show
         # the result (and any field we both changed) so I can apply it on top.
         mine = {"tag": data["tag"], "note": data["note"].strip()}
-        message = (
-            f"This annotation was changed by {error.changed_by} meanwhile "
-            f"(now version {error.current.version})."
-        )
+        message = _(
+            "This annotation was changed by %(name)s meanwhile (now version %(version)s)."
+        ) % {"name": error.changed_by, "version": error.current.version}
         merge = _merge(error.current, data["version"], mine, message)
         context = {"annotation": error.current, "tags": Tag.objects.all(), "merge": merge}
         html = render_to_string(
@@ -299,7 +298,10 @@ def annotation_restore(request: HtmxHttpRequest, annotation_id: int):
     if _wants_json(request):
         return _delta(restored)
     what = restored.history.first().history_change_reason
-    messages.success(request, f"Annotation “{restored.short_quote}” {what}.")
+    messages.success(
+        request,
+        _("Annotation “%(quote)s” %(what)s.") % {"quote": restored.short_quote, "what": what},
+    )
     return redirect(back)
 
 

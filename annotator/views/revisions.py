@@ -40,7 +40,7 @@ def article_edit(request: HtmxHttpRequest, slug: str):
     article = get_object_or_404(Article, slug=slug)
     if not article.is_revisable_by(request.user):
         raise PermissionDenied(
-            "Only the person who added this article, a curator or an admin can revise it."
+            _("Only the person who added this article, a curator or an admin can revise it.")
         )
     if request.method == "GET":
         form = forms.ArticleRevisionForm(

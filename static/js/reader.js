@@ -65,7 +65,7 @@
       });
     }
     for (const id of raw.moved || []) if (rows.has(id)) rows.get(id).moved = true;
-    state = { me: raw.me, filters: raw.filters || {}, tags: raw.tags, rows, timeZone: raw.time_zone };
+    state = { me: raw.me, filters: raw.filters || {}, tags: raw.tags, rows };
     lastEventId = Math.max(lastEventId, Number(reader.dataset.since || 0));
   }
 
@@ -268,16 +268,9 @@
   }
 
   // Sidebar items --------------------------------------------------------------------
-  const timeFormat = () =>
-    new Intl.DateTimeFormat(document.documentElement.lang || "en", {
-      day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hour12: false, timeZoneName: "short",
-      timeZone: state.timeZone || "UTC",
-    });
-
-  // "3 Mar, 14:05 UTC": the zone named, as the server's items show it.
+  // The same words the server writes for a time (static/js/tz.js, formatWhen).
   function formatTime(iso) {
-    const parts = Object.fromEntries(timeFormat().formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
-    return `${parts.day} ${parts.month}, ${parts.hour}:${parts.minute} ${parts.timeZoneName || ""}`.trim();
+    return window.Claimmark && window.Claimmark.formatWhen ? window.Claimmark.formatWhen(iso) || iso : iso;
   }
 
   function tagLabel(key) {
@@ -1056,7 +1049,9 @@
     const row = state.rows.get(Number(next.dataset.annotationId));
     const status = document.getElementById("highlight-status");
     if (row && status) {
-      status.textContent = `${tagLabel(row.tag)} by ${row.author}, highlight ${at + 1} of ${marks.length}. Enter opens the discussion.`;
+      status.textContent = fmt(_("%(tag)s by %(author)s, highlight %(at)s of %(count)s. Enter opens the discussion."), {
+        tag: tagLabel(row.tag), author: row.author, at: at + 1, count: marks.length,
+      });
     }
   }
 

@@ -192,15 +192,20 @@ def test_times_are_shown_in_the_chosen_zone_with_its_name(alice_client, article,
     factories.annotate(article, alice, "shameful waste", "opinion")
     html = alice_client.get(article.get_absolute_url()).content.decode()
     assert re.search(r"\d\d:\d\d UTC</time>", html)
+    assert '<meta name="time-zone" content="UTC">' in html
     alice_client.post("/account/preferences/", {"language": "", "time_zone": "Asia/Tokyo"})
     html = alice_client.get(article.get_absolute_url()).content.decode()
-    assert re.search(r"\d\d:\d\d JST</time>", html)
+    assert re.search(r"\d\d:\d\d GMT\+9</time>", html)
+    # Chosen: the page script leaves the server's times alone (static/js/tz.js).
+    assert '<meta name="time-zone" content="Asia/Tokyo" data-chosen>' in html
 
 
 def test_the_browser_zone_cookie_is_used_unless_the_person_chose_one(alice_client, article, alice):
     factories.annotate(article, alice, "shameful waste", "opinion")
-    alice_client.cookies["tz"] = "Asia/Tokyo"
-    assert "JST</time>" in alice_client.get(article.get_absolute_url()).content.decode()
+    alice_client.cookies["tz"] = "America/Mexico_City"
+    html = alice_client.get(article.get_absolute_url()).content.decode()
+    assert "CST</time>" in html
+    assert '<meta name="time-zone" content="America/Mexico_City">' in html
     alice_client.cookies["tz"] = "Not/AZone"
     assert "UTC</time>" in alice_client.get(article.get_absolute_url()).content.decode()
 
@@ -251,3 +256,35 @@ def test_api_refusals_are_translated(client, article, alice):
     assert response.status_code == 403
     assert response.json()["detail"] == "No puede revisar su propia anotación."
     assert response.json()["code"] == "permission_denied"
+
+
+@pytest.mark.parametrize(
+    ("zone", "moment", "english", "spanish"),
+    [
+        ("UTC", (2026, 11, 28, 15, 5), "November 28, 2026, 15:05 UTC",
+         "28 de noviembre de 2026, 15:05 UTC"),
+        ("America/Mexico_City", (2026, 11, 28, 15, 5), "November 28, 2026, 09:05 CST",
+         "28 de noviembre de 2026, 09:05 CST"),
+        ("America/New_York", (2026, 7, 3, 9, 5), "July 3, 2026, 05:05 EDT",
+         "3 de julio de 2026, 05:05 EDT"),
+        ("Asia/Shanghai", (2026, 9, 1, 0, 0), "September 1, 2026, 08:00 GMT+8",
+         "1 de septiembre de 2026, 08:00 GMT+8"),
+        ("America/St_Johns", (2026, 1, 31, 23, 59), "January 31, 2026, 20:29 GMT-3:30",
+         "31 de enero de 2026, 20:29 GMT-3:30"),
+        ("Europe/London", (2026, 12, 1, 0, 0), "December 1, 2026, 00:00 GMT",
+         "1 de diciembre de 2026, 00:00 GMT"),
+    ],
+)  # fmt: skip
+def test_a_time_is_written_in_the_language_with_its_zone_named(zone, moment, english, spanish):
+    from datetime import UTC, datetime
+
+    from django.utils import timezone, translation
+
+    from annotator.templatetags.when import when
+
+    value = datetime(*moment, tzinfo=UTC)
+    with timezone.override(zone):
+        with translation.override("en"):
+            assert when(value) == english
+        with translation.override("es"):
+            assert when(value) == spanish

@@ -70,8 +70,8 @@ def test_the_preview_shows_what_happens_to_annotations_and_writes_nothing(
     response = _edit(alice_client, article, text=NEW_TEXT, action="preview")
     html = response.content.decode()
     assert response.status_code == 200
-    assert re.search(r"<strong>1</strong> stay on their words", html)
-    assert re.search(r"<strong>1</strong> move with the text", html)
+    assert re.search(r"<strong>1</strong> stays on its words", html)
+    assert re.search(r"<strong>1</strong> moves with the text", html)
     assert re.search(r"<strong>1</strong> orphaned", html)
     assert "<del>a shameful waste of money</del>" not in html  # moved: a word diff
     assert "a shameful<ins> and costly</ins> waste of money" in html

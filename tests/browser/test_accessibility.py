@@ -1,5 +1,5 @@
-"""axe-core on every page, signed in, in both themes, with the picker, a thread and the
-review queue open: no critical, serious or moderate finding.
+"""axe-core on every page, signed in, in both languages and both themes, with the picker,
+a thread and the review queue open: no critical, serious or moderate finding.
 
 axe-playwright-python ships axe-core (axe.min.js); nothing is downloaded. The Django admin
 (Django's own pages) and the API's Swagger UI (drf-spectacular-sidecar's) are not this
@@ -89,69 +89,101 @@ def _pages(world, alice):
     ]
 
 
-@pytest.mark.parametrize("theme", ["light", "dark"])
-def test_every_page_passes_axe_in_both_themes(
-    page, live_server, sign_in, world, alice, theme, console_errors
+# The language is the browser's (Accept-Language from the context's locale); each page is
+# audited in both themes on one visit (theme.js follows prefers-color-scheme as it changes),
+# so the four combinations cost two runs of the tour.
+LANGUAGES = {"en": ("en-US", "Sign out"), "es": ("es-ES", "Cerrar sesión")}
+
+
+def _both_themes(page, where: str) -> list[str]:
+    found = []
+    for theme in ("light", "dark"):
+        page.emulate_media(color_scheme=theme)
+        expect(page.locator("html")).to_have_attribute("data-theme", theme)
+        found += _findings(page, f"{where} [{theme}]")
+    page.emulate_media(color_scheme="light")
+    expect(page.locator("html")).to_have_attribute("data-theme", "light")
+    return found
+
+
+@pytest.fixture
+def lang_context(browser, request):
+    """A browser context whose Accept-Language is `lang`'s, and its console errors."""
+
+    def _make(lang, **kwargs):
+        context = browser.new_context(locale=LANGUAGES[lang][0], color_scheme="light", **kwargs)
+        request.addfinalizer(context.close)
+        page = context.new_page()
+        errors = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        return page, errors
+
+    return _make
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_every_page_passes_axe_in_both_themes_and_languages(
+    lang_context, live_server, sign_in, world, alice, lang
 ):
-    page.emulate_media(color_scheme=theme)
+    page, console_errors = lang_context(lang)
     found = []
     page.goto(f"{live_server.url}/accounts/login/")
-    found += _findings(page, "sign in")
-    sign_in(alice)
-    assert page.evaluate("document.documentElement.dataset.theme") == theme
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+    found += _both_themes(page, "sign in")
+    sign_in(alice, target_page=page)
+    expect(page.locator(".site-user")).to_contain_text(LANGUAGES[lang][1])
     for name, path in _pages(world, alice):
         page.goto(live_server.url + path)
-        found += _findings(page, name)
+        found += _both_themes(page, name)
 
     # The reader, then with the picker open, then with a thread open.
     page.goto(live_server.url + world["article"].get_absolute_url())
     expect(page.locator("#live-status")).to_have_attribute("data-state", "live")
-    found += _findings(page, "reader")
+    found += _both_themes(page, "reader")
     drag_select(page, "Officials said")
-    found += _findings(page, "reader with the picker")
+    found += _both_themes(page, "reader with the picker")
     page.keyboard.press("Escape")
     page.locator(f"#ann-{world['theirs'].pk} [data-thread-open]").click()
     expect(page.locator("#thread-panel #thread")).to_be_visible()
-    found += _findings(page, "reader with a thread")
+    found += _both_themes(page, "reader with a thread")
     page.keyboard.press("Escape")
     page.keyboard.press("?")
     expect(page.locator("#keys-dialog")).to_be_visible()
-    found += _findings(page, "keys overlay")
+    found += _both_themes(page, "keys overlay")
 
     # The review queue as a reviewer sees it: an item current, the reason box open.
     page.context.clear_cookies()
-    sign_in(factories.make_user("dora"))
+    sign_in(factories.make_user("dora"), target_page=page)
     page.goto(live_server.url + "/review/")
+    expect(page.locator("html")).to_have_attribute("lang", lang)
     expect(page.locator(".queue-item.is-current")).to_be_visible()
-    found += _findings(page, "review queue")
+    found += _both_themes(page, "review queue")
     page.keyboard.press("d")
-    found += _findings(page, "review queue, disagreeing")
+    found += _both_themes(page, "review queue, disagreeing")
 
     assert found == [], "\n".join(found)
     # The one error expected: the 404 page's own status.
     assert [e for e in console_errors if "status of 404" not in e] == []
 
 
-@pytest.mark.parametrize("theme", ["light", "dark"])
-def test_the_reader_on_a_phone_passes_axe(browser, live_server, sign_in, world, alice, theme):
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True, color_scheme=theme
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_reader_on_a_phone_passes_axe(lang_context, live_server, sign_in, world, alice, lang):
+    page, _ = lang_context(
+        lang, viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True
     )
-    page = context.new_page()
-    try:
-        sign_in(alice, target_page=page)
-        page.goto(live_server.url + world["article"].get_absolute_url())
-        expect(page.locator("#live-status")).to_have_attribute("data-state", "live")
-        found = _findings(page, "phone reader")
-        touch_select(page, "opened in 2019")
-        found += _findings(page, "phone reader with the picker")
-        page.keyboard.press("Escape")
-        page.locator("[data-drawer-open]").click()
-        expect(page.locator("#sidebar")).to_be_visible()
-        found += _findings(page, "phone reader with the list open")
-        page.locator(f"#ann-{world['theirs'].pk} [data-thread-open]").click()
-        expect(page.locator("#thread-panel #thread")).to_be_visible()
-        found += _findings(page, "phone reader with a thread")
-        assert found == [], "\n".join(found)
-    finally:
-        context.close()
+    sign_in(alice, target_page=page)
+    page.goto(live_server.url + world["article"].get_absolute_url())
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+    expect(page.locator("#live-status")).to_have_attribute("data-state", "live")
+    found = _both_themes(page, "phone reader")
+    touch_select(page, "opened in 2019")
+    found += _both_themes(page, "phone reader with the picker")
+    page.keyboard.press("Escape")
+    page.locator("[data-drawer-open]").click()
+    expect(page.locator("#sidebar")).to_be_visible()
+    found += _both_themes(page, "phone reader with the list open")
+    page.locator(f"#ann-{world['theirs'].pk} [data-thread-open]").click()
+    expect(page.locator("#thread-panel #thread")).to_be_visible()
+    found += _both_themes(page, "phone reader with a thread")
+    assert found == [], "\n".join(found)

@@ -36,8 +36,8 @@ def test_edit_preview_and_save_a_revision(
     page.get_by_role("button", name="Preview the changes").click()
 
     preview = page.locator(".preview")
-    expect(preview).to_contain_text("1 stay on their words")
-    expect(preview).to_contain_text("1 move with the text")
+    expect(preview).to_contain_text("1 stays on its words")
+    expect(preview).to_contain_text("1 moves with the text")
     expect(preview).to_contain_text("1 orphaned")
     expect(preview.locator(".flagged--orphaned del")).to_have_text("Traffic will probably double")
     article.refresh_from_db()

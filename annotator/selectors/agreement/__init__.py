@@ -9,6 +9,7 @@ settlements are about the review, not about how independently tagged spans agree
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from annotator.models import Annotation, Tag
 from annotator.selectors.agreement import measures
@@ -102,8 +103,11 @@ class ComparisonFilter:
             value = params.get(key, "")
             if value and value not in names:
                 raise ValidationError(
-                    f"{value!r} has no annotations here; annotators: "
-                    f"{', '.join(figures.annotators) or 'none yet'}.",
+                    _("%(value)s has no annotations here; annotators: %(names)s.")
+                    % {
+                        "value": repr(value),
+                        "names": ", ".join(figures.annotators) or _("none yet"),
+                    },
                     code=key,
                 )
             values[key] = value
@@ -117,9 +121,13 @@ class ComparisonFilter:
                 continue
             if value not in figures.tags:
                 allowed = ", ".join(figures.tags) + (
-                    f" or {NONE_PARAM}" if key == "other_tag" else ""
+                    " " + _("or %(none)s") % {"none": NONE_PARAM} if key == "other_tag" else ""
                 )
-                raise ValidationError(f"{key} must be one of {allowed}, not {value!r}.", code=key)
+                raise ValidationError(
+                    _("%(key)s must be one of %(allowed)s, not %(value)s.")
+                    % {"key": key, "allowed": allowed, "value": repr(value)},
+                    code=key,
+                )
             values[key] = value
         if values["b"] and not values["a"]:
             values["a"], values["b"] = values["b"], ""
