@@ -167,3 +167,15 @@ def console_errors(page):
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
     return errors
+
+
+@pytest.fixture(autouse=True)
+def _default_language_and_zone_after_each_test():
+    """A request in Spanish leaves Spanish active in this thread (LocaleMiddleware and
+    PersonLocaleMiddleware activate; nothing deactivates): the next test would read
+    its messages in Spanish. Each test starts in the defaults."""
+    yield
+    from django.utils import timezone, translation
+
+    translation.deactivate()
+    timezone.deactivate()

@@ -79,10 +79,15 @@ def _notify_parties(annotation: Annotation, actor, final) -> None:
     reviewers = Review.objects.filter(
         annotation=annotation, claim_version=annotation.claim_version
     ).values_list("reviewer_id", flat=True)
-    text = (
-        f"{actor.get_username()} settled “{annotation.short_quote}” as {final.label}: "
-        f"{annotation.settled_reason[:200]}"
-    )
+
+    def text() -> str:
+        return _("%(who)s settled “%(quote)s” as %(tag)s: %(reason)s") % {
+            "who": actor.get_username(),
+            "quote": annotation.short_quote,
+            "tag": final.display_label,
+            "reason": annotation.settled_reason[:200],
+        }
+
     for user_id in sorted({annotation.author_id, *reviewers}):
         notify(
             user_id=user_id,

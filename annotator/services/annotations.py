@@ -543,12 +543,18 @@ def _revision_of(annotation: Annotation, revision):
     old = annotation.history.filter(history_id=number).first()
     if old is None:
         raise ValidationError(
-            {"revision": f"Annotation {annotation.pk} has no revision {number}."},
+            {
+                "revision": _("Annotation %(id)s has no revision %(number)s.")
+                % {"id": annotation.pk, "number": number}
+            },
             code="revision",
         )
     if old.deleted_at is not None or old.history_type == "-":
         raise ValidationError(
-            {"revision": f"Revision {number} is a deletion; restore an earlier one."},
+            {
+                "revision": _("Revision %(number)s is a deletion; restore an earlier one.")
+                % {"number": number}
+            },
             code="revision",
         )
     return old

@@ -48,7 +48,10 @@ def _add_mentions(comment: Comment, actor) -> list[Mention]:
             actor=actor,
             annotation=comment.annotation,
             comment=comment,
-            text=f"{actor.get_username()} mentioned you on “{comment.annotation.short_quote}”.",
+            text=lambda: (
+                _("%(who)s mentioned you on “%(quote)s”.")
+                % {"who": actor.get_username(), "quote": comment.annotation.short_quote}
+            ),
             push=False,
         )
     return created
@@ -96,7 +99,10 @@ def comment_create(*, annotation: Annotation, author, body: str, parent=None) ->
             actor=author,
             annotation=annotation,
             comment=comment,
-            text=f"{author.get_username()} replied to your comment on “{annotation.short_quote}”.",
+            text=lambda: (
+                _("%(who)s replied to your comment on “%(quote)s”.")
+                % {"who": author.get_username(), "quote": annotation.short_quote}
+            ),
             push=False,
         )
     search_index_refresh(annotation_ids=[annotation.pk])

@@ -9,6 +9,7 @@ are addressed to one person and are not shared work, so they have no revision hi
 """
 
 import itertools
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -19,14 +20,14 @@ from django.utils import timezone, translation
 from django.utils.translation import ngettext
 
 from annotator import events
-from annotator.models import Mention, Notification
+from annotator.models import Mention, Notification, Preference
 
 
 def notify(
     *,
     user_id: int,
     kind: str,
-    text: str,
+    text: str | Callable[[], str],
     actor=None,
     article=None,
     annotation=None,
@@ -38,10 +39,17 @@ def notify(
     event after this passes False and calls events.badge_changed after it, so readers
     see the change before the badge moves.
 
+    A notification is kept as text, so it is written in its reader's language (their
+    preference, else the site's): pass `text` as a function that returns the sentence,
+    and it is called in that language.
+
     Preconditions: `kind` is a Notification.Kind value; the caller is inside the
     transaction of the write this is about."""
     if actor is not None and actor.pk == user_id:
         return None
+    if callable(text):
+        with translation.override(reader_language(user_id)):
+            text = text()
     notification = Notification.objects.create(
         user_id=user_id,
         kind=kind,
@@ -54,6 +62,17 @@ def notify(
     if push:
         events.badge_changed([user_id])
     return notification
+
+
+def reader_language(user_id: int) -> str:
+    """The language a notification for `user_id` is written in: their preference, else
+    the site's."""
+    chosen = (
+        Preference.objects.filter(user_id=user_id, language__gt="")
+        .values_list("language", flat=True)
+        .first()
+    )
+    return chosen or settings.LANGUAGE_CODE
 
 
 def _mark_read(rows) -> int:

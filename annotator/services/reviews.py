@@ -86,14 +86,20 @@ def review_set(
 
 
 def _notify_author(annotation: Annotation, review: Review, reviewer) -> None:
-    who = reviewer.get_username()
-    if review.verdict == Review.Verdict.AGREE:
-        text = f"{who} agreed with your annotation “{annotation.short_quote}”."
-    else:
-        proposal = f" (proposes {review.proposed_tag.label})" if review.proposed_tag else ""
-        text = f"{who} disagreed with your annotation “{annotation.short_quote}”{proposal}."
-    if review.comment:
-        text += f" “{review.comment[:200]}”"
+    def text() -> str:
+        names = {"who": reviewer.get_username(), "quote": annotation.short_quote}
+        if review.verdict == Review.Verdict.AGREE:
+            sentence = _("%(who)s agreed with your annotation “%(quote)s”.") % names
+        elif review.proposed_tag:
+            sentence = _(
+                "%(who)s disagreed with your annotation “%(quote)s” (proposes %(tag)s)."
+            ) % {**names, "tag": review.proposed_tag.display_label}
+        else:
+            sentence = _("%(who)s disagreed with your annotation “%(quote)s”.") % names
+        if review.comment:
+            sentence += f" “{review.comment[:200]}”"
+        return sentence
+
     notify(
         user_id=annotation.author_id,
         kind=Notification.Kind.VERDICT,

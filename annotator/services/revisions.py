@@ -365,10 +365,8 @@ def _anchors_sentence(actor, article: Article, counts: Counter) -> str:
         )
     total = sum(counts.values())
     return ngettext(
-        "%(name)s revised “%(title)s”: %(count)s of your annotations needs checking "
-        "(%(parts)s).",
-        "%(name)s revised “%(title)s”: %(count)s of your annotations need checking "
-        "(%(parts)s).",
+        "%(name)s revised “%(title)s”: %(count)s of your annotations needs checking (%(parts)s).",
+        "%(name)s revised “%(title)s”: %(count)s of your annotations need checking (%(parts)s).",
         total,
     ) % {
         "name": actor.get_username() if actor else _("someone"),

@@ -140,3 +140,31 @@ def test_the_digest_is_written_in_the_persons_language(article, alice, bob, mail
     assert mailoutbox[0].subject == "Claimmark: 1 notificación nueva"
     assert "Hola, bob:" in mailoutbox[0].body
     assert "Recibe este correo porque tiene notificaciones sin leer." in mailoutbox[0].body
+
+
+def test_verdicts_replies_mentions_and_settlements_are_told_in_each_readers_language(
+    article, alice, bob, carol
+):
+    """Notifications are kept as text: each is written in its reader's language, not in
+    the language of the person who acted."""
+    factories.make_curator(carol)
+    preferences.preference_set(user=alice, language="es")
+    mine = factories.annotate(article, alice, "shameful waste", "opinion")
+    services.review_set(annotation=mine, reviewer=bob, verdict="disagree", proposed_tag="fact")
+    comment = services.comment_create(annotation=mine, author=alice, body="Why, @bob?")
+    services.comment_create(annotation=mine, author=bob, body="Minutes.", parent=comment)
+    services.comment_create(annotation=mine, author=bob, body="See @alice and @carol.")
+    services.annotation_settle(annotation=mine, actor=carol, tag="fact", reason="Checked.")
+    texts = sorted(Notification.objects.filter(user=alice).values_list("text", flat=True))
+    assert texts == sorted(
+        [
+            "bob no está de acuerdo con su anotación «shameful waste» (propone Hecho).",
+            "bob respondió a su comentario sobre «shameful waste».",
+            "bob le mencionó en «shameful waste».",
+            "carol resolvió «shameful waste» como Hecho: Checked.",
+        ]
+    )
+    told_bob = Notification.objects.filter(user=bob).values_list("text", flat=True)
+    assert "alice mentioned you on “shameful waste”." in told_bob
+    told_carol = Notification.objects.filter(user=carol).values_list("text", flat=True)
+    assert list(told_carol) == ["bob mentioned you on “shameful waste”."]
