@@ -28,30 +28,8 @@
     return chars;
   }
 
-  // The DOM point of a code-point offset (as reader.js's domPoint).
-  function domPoint(offset, side) {
-    const p = paragraphs().find((el) => {
-      const s = Number(el.dataset.start);
-      const e = s + cpLength(el.textContent);
-      return side === "end" ? s < offset && offset <= e : s <= offset && offset < e;
-    });
-    if (!p) return null;
-    let left = offset - Number(p.dataset.start);
-    const walker = document.createTreeWalker(p, NodeFilter.SHOW_TEXT);
-    let last = null;
-    while (walker.nextNode()) {
-      const node = walker.currentNode;
-      const n = cpLength(node.data);
-      last = node;
-      if (left < n || (side === "end" && left === n)) {
-        let units = 0;
-        for (let i = 0; i < left; i++) units += node.data.codePointAt(units) > 0xffff ? 2 : 1;
-        return [node, units];
-      }
-      left -= n;
-    }
-    return last ? [last, last.data.length] : null;
-  }
+  // The DOM point of a code-point offset: reader.js's, so both draw the same spans.
+  const domPoint = (offset, side) => window.ClaimmarkReader.domPoint(offset, side);
 
   // The code-point offset of a DOM point inside a paragraph; null elsewhere.
   function offsetOf(node, offset) {

@@ -1222,6 +1222,8 @@
     },
     applyEvent,
     repaintAll: () => repaint([[0, codePoints.length + 1]]),
+    // For adjust.js: where an offset is in the page.
+    domPoint,
   };
 
   document.body.addEventListener("htmx:afterSwap", (event) => {
