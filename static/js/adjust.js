@@ -15,7 +15,6 @@
   if (!document.getElementById("article-text") || !document.getElementById("picker")) return;
   const cpLength = (s) => Array.from(s).length;
   const isSpace = (ch) => /\s/u.test(ch);
-  const paragraphs = () => Array.from(document.querySelectorAll("#article-text > p[data-start]"));
   let mode = null; // {id, start, end, version, chars, active, bar, handles, opener}
 
   function articleChars() {
