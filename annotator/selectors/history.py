@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import IntegerField, OuterRef, Q, Subquery, Value
+from django.utils.translation import gettext as _
 
 from annotator import anchoring
 from annotator.models import Annotation, Comment, Review, Tag
@@ -111,9 +112,28 @@ class Revision:
 
     @property
     def summary(self) -> str:
-        """An article revision's account of what it did to annotations."""
+        """An article revision's account of what it did to annotations, in the reader's
+        language ("" when it did nothing to them)."""
+        if self.action != "revised":
+            return ""
+        counts = _COUNTS.fullmatch(self.record.history_change_reason or "")
+        if counts is None:
+            return ""
+        exact, moved, orphaned = counts.groups()
+        return _("%(exact)s exact, %(moved)s moved, %(orphaned)s orphaned") % {
+            "exact": exact,
+            "moved": moved,
+            "orphaned": orphaned,
+        }
+
+    @property
+    def reason(self) -> str:
+        """Why this row was written, when that says more than its action, in the
+        reader's language (the record keeps it in English)."""
         reason = self.record.history_change_reason or ""
-        return reason.removeprefix("revised: ") if self.action == "revised" else ""
+        if not reason or reason in {self.action, "changed"}:
+            return ""
+        return reason_text(reason)
 
     @property
     def number(self) -> int:
@@ -123,6 +143,32 @@ class Revision:
     @property
     def cursor(self) -> str:
         return f"{self.at.isoformat()}|{RANK[self.kind]}|{self.record.history_id}"
+
+
+# Change reasons are part of the record, written in English by the services
+# (annotator.services.revisions, .annotations, .reviews); pages show them in the
+# reader's language. A reason not among these (an older one) is shown as it is.
+_COUNTS = re.compile(r"revised: (\d+) exact, (\d+) moved, (\d+) orphaned")
+_REASONS = [
+    (re.compile(r"carried across article revision (\d+)"),
+     lambda n: _("carried across article revision %(number)s") % {"number": n}),
+    (re.compile(r"moved with article revision (\d+)"),
+     lambda n: _("moved with article revision %(number)s") % {"number": n}),
+    (re.compile(r"orphaned by article revision (\d+)"),
+     lambda n: _("orphaned by article revision %(number)s") % {"number": n}),
+    (re.compile(r"restored to revision (\d+)"),
+     lambda n: _("restored to revision %(number)s") % {"number": n}),
+    (re.compile(r"proposal adopted"), lambda: _("proposal adopted")),
+]  # fmt: skip
+
+
+def reason_text(reason: str) -> str:
+    """A stored change reason in the reader's language."""
+    for pattern, say in _REASONS:
+        match = pattern.fullmatch(reason)
+        if match:
+            return say(*match.groups())
+    return reason
 
 
 def action_of(record) -> str:

@@ -168,3 +168,23 @@ def test_verdicts_replies_mentions_and_settlements_are_told_in_each_readers_lang
     assert "alice mentioned you on “shameful waste”." in told_bob
     told_carol = Notification.objects.filter(user=carol).values_list("text", flat=True)
     assert list(told_carol) == ["bob mentioned you on “shameful waste”."]
+
+
+def test_the_history_page_gives_stored_reasons_in_the_readers_language(client, article, alice):
+    """Change reasons are stored in English (part of the record); the page shows them
+    in the reader's language, and the API keeps the stored words."""
+    made = factories.annotate(article, alice, "shameful waste", "opinion")
+    services.annotation_update(annotation=made, actor=alice, note="Changed.")
+    first = made.history.order_by("history_id").first().history_id
+    services.annotation_restore(annotation=made, actor=alice, revision=first)
+    text = article.text.replace("bridge", "tunnel")
+    services.article_revise(article=article, actor=alice, text=text, reason="Fixed.")
+    client.force_login(alice)
+    url = f"/articles/{article.slug}/history/"
+    spanish = client.get(url, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert f"restaurada a la revisión {first}" in spanish
+    assert "Anotaciones: 1 exactas, 0 movidas, 0 huérfanas." in spanish
+    assert "restored to revision" not in spanish and "exact," not in spanish
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f"restored to revision {first}" in english
+    assert "Annotations: 1 exact, 0 moved, 0 orphaned." in english
