@@ -3,7 +3,7 @@ a thread and the review queue open: no critical, serious or moderate finding.
 
 axe-playwright-python ships axe-core (axe.min.js); nothing is downloaded. The Django admin
 (Django's own pages) and the API's Swagger UI (drf-spectacular-sidecar's) are not this
-project's markup: test_theme.py holds them to no critical or serious finding in the dark."""
+project's markup: test_theme.py holds them to no critical, serious or moderate finding."""
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe

@@ -66,12 +66,13 @@ def test_highlights_keep_their_letters_and_underlines_in_the_dark(
     assert style == ["rgb(17, 24, 39)", "underline", "dashed", '"O"']
 
 
-def _serious(page, where):
+def _findings(page, where):
+    """Critical, serious and moderate findings of axe-core (as test_accessibility.py)."""
     results = Axe().run(page, options={"resultTypes": ["violations"]})
     return [
         f"{where}: {v['id']} ({v['impact']}) {[n['target'] for n in v['nodes'][:3]]}"
         for v in results.response["violations"]
-        if v["impact"] in {"critical", "serious"}
+        if v["impact"] in {"critical", "serious", "moderate"}
     ]
 
 
@@ -90,14 +91,14 @@ def test_the_admin_and_the_api_docs_follow_the_site_theme(
         page.goto(live_server.url + path)
         assert page.evaluate(THEME) == "dark", path
         assert page.evaluate(PAPER) == "rgb(18, 18, 18)", path  # the admin's dark body
-        found += _serious(page, path)
+        found += _findings(page, path)
     page.goto(live_server.url + "/api/docs/")
     expect(page.locator(".opblock").first).to_be_visible()
     page.locator(".opblock-summary-control").first.click()
     expect(page.locator(".opblock-body").first).to_be_visible()
     assert page.evaluate(THEME) == "dark"
     assert page.evaluate(PAPER) == "rgb(28, 32, 34)"  # Swagger UI's own dark style
-    found += _serious(page, "API docs")
+    found += _findings(page, "API docs")
     assert found == [], "\n".join(found)
 
     # The admin's own toggle (dark, then light, then the system's) becomes the site's choice.
@@ -108,6 +109,14 @@ def test_the_admin_and_the_api_docs_follow_the_site_theme(
     page.goto(live_server.url + "/guidelines/")
     assert page.evaluate(THEME) == "light"
     expect(page.get_by_role("button", name="Dark theme")).to_have_attribute("aria-pressed", "false")
+    page.goto(live_server.url + "/api/docs/")
+    expect(page.locator(".opblock").first).to_be_visible()
+    page.locator(".opblock-summary-control").first.click()
+    expect(page.locator(".opblock-body").first).to_be_visible()
+    found = _findings(page, "API docs, light")
+    page.goto(live_server.url + f"/admin/annotator/tag/{tag.pk}/change/")
+    found += _findings(page, "admin, light")
+    assert found == [], "\n".join(found)
     page.goto(live_server.url + "/admin/")
     page.locator("#header .theme-toggle").click()
     assert page.evaluate(THEME) == "auto"  # the system's, and so, again, the site's
