@@ -11,7 +11,6 @@ stopped at the end.
 """
 
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -53,25 +52,14 @@ def seed(articles: int, per: int) -> None:
 
 
 def export_once(server: speed.Server, c: httpx.Client, fmt: str):
-    base = server.largest_rss_mib()
-    peak, done = [base], threading.Event()
-
-    def sample():
-        while not done.is_set():
-            peak.append(server.largest_rss_mib())
-            time.sleep(0.02)
-
-    sampler = threading.Thread(target=sample)
-    sampler.start()
-    started, size = time.perf_counter(), 0
-    with c.stream("GET", f"/api/export/?format={fmt}") as response:
-        assert response.status_code == 200, fmt
-        for chunk in response.iter_bytes():
-            size += len(chunk)
-    elapsed = time.perf_counter() - started
-    done.set()
-    sampler.join()
-    return elapsed, size, base, max(peak)
+    with speed.rss_sampled(server) as rss:
+        started, size = time.perf_counter(), 0
+        with c.stream("GET", f"/api/export/?format={fmt}") as response:
+            assert response.status_code == 200, fmt
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+        elapsed = time.perf_counter() - started
+    return elapsed, size, rss[0], max(rss)
 
 
 def main() -> None:

@@ -23,8 +23,9 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import closing
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import httpx
@@ -335,9 +336,11 @@ def seed_floor(articles: int, per: int) -> None:
         conn.execute(sql.split(";")[1])
 
 
-def export_once(server: Server, c: httpx.Client) -> tuple[float, int, float, float]:
-    base = server.largest_rss_mib()
-    peak, done = [base], threading.Event()
+@contextmanager
+def rss_sampled(server: Server) -> Iterator[list[float]]:
+    """While the block runs, the RSS of the server's largest process every 20 ms: the
+    list it yields starts with the figure before the block; its max() is the peak."""
+    peak, done = [server.largest_rss_mib()], threading.Event()
 
     def sample():
         while not done.is_set():
@@ -346,15 +349,22 @@ def export_once(server: Server, c: httpx.Client) -> tuple[float, int, float, flo
 
     sampler = threading.Thread(target=sample)
     sampler.start()
-    started, lines = time.perf_counter(), 0
-    with c.stream("GET", "/api/export/?format=jsonl") as response:
-        assert response.status_code == 200
-        for line in response.iter_lines():
-            lines += bool(line.strip())
-    elapsed = time.perf_counter() - started
-    done.set()
-    sampler.join()
-    return elapsed, lines, base, max(peak)
+    try:
+        yield peak
+    finally:
+        done.set()
+        sampler.join()
+
+
+def export_once(server: Server, c: httpx.Client) -> tuple[float, int, float, float]:
+    with rss_sampled(server) as rss:
+        started, lines = time.perf_counter(), 0
+        with c.stream("GET", "/api/export/?format=jsonl") as response:
+            assert response.status_code == 200
+            for line in response.iter_lines():
+                lines += bool(line.strip())
+        elapsed = time.perf_counter() - started
+    return elapsed, lines, rss[0], max(rss)
 
 
 def run_export(args) -> None:

@@ -179,3 +179,19 @@ def _default_language_and_zone_after_each_test():
 
     translation.deactivate()
     timezone.deactivate()
+
+
+@pytest.fixture
+def http(live_server, alice, tags):
+    """Real HTTP to the API on live_server, signed in as alice with a token from
+    POST /api/token/, as a client would."""
+    import httpx
+
+    from tests import factories
+
+    with httpx.Client(base_url=f"{live_server.url}/api", timeout=10) as client:
+        token = client.post(
+            "/token/", json={"username": "alice", "password": factories.PASSWORD}
+        ).json()["token"]
+        client.headers["Authorization"] = f"Token {token}"
+        yield client

@@ -122,3 +122,22 @@ def annotate_many(article, author, n: int, tag: str = "fact") -> list:
     if len(made) < n:
         raise ValueError(f"The article has room for only {len(made)} more distinct spans.")
     return made
+
+
+def doccano_file(articles: int, per: int, *, bad_last=False) -> str:
+    """A doccano JSONL file of `articles` articles of about 60,000 characters, each with
+    `per` one-word labels; with `bad_last`, the last label is invalid (end before start)."""
+    import json
+
+    text = " ".join(f"word{n:05d}" for n in range(6000))
+    lines = []
+    for a in range(articles):
+        offset = len(f"Article {a}. ")
+        labels = [[offset + i * 10, offset + i * 10 + 9, ("fact", "opinion")[i % 2]]
+                  for i in range(per)]  # fmt: skip
+        if bad_last and a == articles - 1:
+            labels[-1] = [5, 4, "fact"]
+        lines.append(
+            json.dumps({"text": f"Article {a}. " + text, "title": f"Imported {a}", "label": labels})
+        )
+    return "\n".join(lines) + "\n"

@@ -14,16 +14,6 @@ from tests import factories
 # Real HTTP against live_server: the core flows --------------------------------------------
 
 
-@pytest.fixture
-def http(live_server, alice, tags):
-    with httpx.Client(base_url=f"{live_server.url}/api", timeout=10) as client:
-        token = client.post(
-            "/token/", json={"username": "alice", "password": factories.PASSWORD}
-        ).json()["token"]
-        client.headers["Authorization"] = f"Token {token}"
-        yield client
-
-
 def test_token_then_create_patch_and_delete_over_http(http, article):
     created = http.post(
         f"/articles/{article.slug}/annotations/",

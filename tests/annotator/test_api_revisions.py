@@ -1,7 +1,6 @@
 """The article revision API: PATCH /api/articles/<slug>/ with If-Match carries every
 annotation across; revisions are listed and readable; annotations say their anchor."""
 
-import httpx
 import pytest
 from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
@@ -16,16 +15,6 @@ NEW_TEXT = (
     "Officials said the bridge opened in 2019.\n\n"
     "It is a shameful and costly waste of money."
 )
-
-
-@pytest.fixture
-def http(live_server, alice, tags):
-    with httpx.Client(base_url=f"{live_server.url}/api", timeout=10) as client:
-        token = client.post(
-            "/token/", json={"username": "alice", "password": factories.PASSWORD}
-        ).json()["token"]
-        client.headers["Authorization"] = f"Token {token}"
-        yield client
 
 
 def _api(user):

@@ -314,21 +314,10 @@ def test_an_export_chunk_costs_the_same_queries_at_two_sizes(monkeypatch, alice,
 # Import --------------------------------------------------------------------------------
 
 
-def _doccano(articles: int, per: int, *, bad_last=False) -> str:
-    lines = []
-    for a in range(articles):
-        text = f"Article {a}. " + LONG_TEXT
-        offset = len(f"Article {a}. ")
-        labels = [[offset + i * 10, offset + i * 10 + 9, ("fact", "opinion")[i % 2]]
-                  for i in range(per)]  # fmt: skip
-        if bad_last and a == articles - 1:
-            labels[-1] = [5, 4, "fact"]
-        lines.append(json.dumps({"text": text, "title": f"Imported {a}", "label": labels}))
-    return "\n".join(lines) + "\n"
 
 
 def test_an_import_of_10000_labels_writes_each_with_its_history_row_or_nothing(api, alice):
-    bad = _doccano(20, 500, bad_last=True)
+    bad = factories.doccano_file(20, 500, bad_last=True)
     assert len(bad) > 1024 * 1024  # over the 1 MiB every other endpoint keeps
     response = api.post("/api/import/?format=doccano", bad, content_type="application/x-ndjson")
     assert response.status_code == 400
@@ -337,7 +326,7 @@ def test_an_import_of_10000_labels_writes_each_with_its_history_row_or_nothing(a
     assert (Annotation.objects.count(), Annotation.history.count(), Article.objects.count()) == (
         0, 0, 0,
     )  # fmt: skip
-    good = _doccano(20, 500)
+    good = factories.doccano_file(20, 500)
     response = api.post("/api/import/?format=doccano", good, content_type="application/x-ndjson")
     assert response.status_code == 201, response.content
     assert response.json() == {"created": 10_000, "skipped": 0, "articles_created": 20}

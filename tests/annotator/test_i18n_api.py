@@ -4,7 +4,6 @@ the request asks for it (Accept-Language: es), and in English otherwise."""
 
 import json
 
-import httpx
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -15,16 +14,6 @@ from tests import factories
 
 ES = {"Accept-Language": "es-ES,es;q=0.9"}
 EN = {"Accept-Language": "en-GB,en;q=0.9"}
-
-
-@pytest.fixture
-def http(live_server, alice, tags):
-    with httpx.Client(base_url=f"{live_server.url}/api", timeout=10) as client:
-        token = client.post(
-            "/token/", json={"username": "alice", "password": factories.PASSWORD}
-        ).json()["token"]
-        client.headers["Authorization"] = f"Token {token}"
-        yield client
 
 
 def _span(article, phrase):

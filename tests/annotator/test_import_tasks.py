@@ -19,21 +19,6 @@ from articles.models import Article
 from tests import factories
 from tests.worker import run_worker, start_worker, worker_environment
 
-LONG_TEXT = " ".join(f"word{n:05d}" for n in range(6000))
-
-
-def _doccano(articles: int, per: int, *, bad_last=False) -> str:
-    lines = []
-    for a in range(articles):
-        text = f"Article {a}. " + LONG_TEXT
-        offset = len(f"Article {a}. ")
-        labels = [[offset + i * 10, offset + i * 10 + 9, ("fact", "opinion")[i % 2]]
-                  for i in range(per)]  # fmt: skip
-        if bad_last and a == articles - 1:
-            labels[-1] = [5, 4, "fact"]
-        lines.append(json.dumps({"text": text, "title": f"Imported {a}", "label": labels}))
-    return "\n".join(lines) + "\n"
-
 
 def _post(live_server, token, body, **headers):
     return httpx.post(
@@ -54,7 +39,7 @@ def test_a_large_import_answers_202_and_the_worker_writes_it_with_progress(
     settings.IMPORT_BACKGROUND_RECORDS = 2_000
     token = factories.make_token(alice)
     auth = {"Authorization": f"Token {token}"}
-    response = _post(live_server, token, _doccano(40, 500))
+    response = _post(live_server, token, factories.doccano_file(40, 500))
     assert response.status_code == 202, response.text
     body = response.json()
     assert response.headers["Location"] == body["task"]
@@ -104,7 +89,7 @@ def test_a_background_import_that_fails_writes_nothing_and_says_why(
 ):
     settings.IMPORT_BACKGROUND_RECORDS = 2_000
     token = factories.make_token(alice)
-    response = _post(live_server, token, _doccano(20, 500, bad_last=True))
+    response = _post(live_server, token, factories.doccano_file(20, 500, bad_last=True))
     assert response.status_code == 202, response.text
     run_worker()
     task = httpx.get(response.json()["task"], headers={"Authorization": f"Token {token}"})
