@@ -34,6 +34,8 @@
   }
   const codePoints = articleText();
   const cpLength = (s) => Array.from(s).length;
+  // Scrolls glide, unless the person asked their system for less motion.
+  const glide = () => (window.matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth");
   const isSpace = (ch) => /\s/u.test(ch);
   const STATUS_SIGN = { pending: "○", accepted: "✓", disputed: "⚑" };
   // Sentences in the page's language (Django's JavaScript catalog, /jsi18n/).
@@ -691,7 +693,7 @@
     const item = document.getElementById("ann-" + id);
     if (item) {
       item.classList.add("is-active");
-      if (scrollList) item.scrollIntoView({ block: "nearest", behavior: "smooth" });
+      if (scrollList) item.scrollIntoView({ block: "nearest", behavior: glide() });
     } else {
       // The sidebar shows a page at a time: load it up to this annotation, then mark it.
       const more = document.querySelector(".ann-more [data-more]");
@@ -705,7 +707,7 @@
     }
     if (scrollText && start) {
       setRoving(start); // j / k go on from here; the text keeps one Tab stop
-      start.scrollIntoView({ block: "center", behavior: "smooth" });
+      start.scrollIntoView({ block: "center", behavior: glide() });
       start.focus({ preventScroll: true });
     }
   }

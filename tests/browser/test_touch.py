@@ -22,6 +22,22 @@ def phone(browser, live_server):
     context.close()
 
 
+def _still(page):
+    """Wait until the page has stopped scrolling: a finger that lands on a page still
+    moving from a smooth scroll stops the scroll instead of tapping (as on a phone)."""
+    page.evaluate(
+        """() => new Promise((resolve) => {
+            let last = -1, same = 0;
+            const check = () => {
+                if (window.scrollY === last) { if (++same > 5) return resolve(); }
+                else { same = 0; last = window.scrollY; }
+                requestAnimationFrame(check);
+            };
+            check();
+        })"""
+    )
+
+
 def _tap(page, locator):
     box = locator.bounding_box()
     page.touchscreen.tap(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
@@ -141,7 +157,9 @@ def test_on_a_phone_the_list_is_a_drawer_over_the_text(
     expect(highlight).to_be_in_viewport()
 
     # "Back to the text", at the end of the list, closes it too.
+    _still(phone)
     _tap(phone, toggle)
+    expect(sidebar).to_be_visible()
     back = sidebar.get_by_role("link", name="Back to the text")
     back.scroll_into_view_if_needed()
     _tap(phone, back)
