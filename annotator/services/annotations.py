@@ -284,7 +284,9 @@ def _write_new(annotation: Annotation, *, actor, allow_copy: bool) -> tuple:
         for _, by, recent in same
     ):
         return prior, same
-    bulk_history.create_with_history(annotation, user=actor, date=date)
+    # django-simple-history writes the "created" row on save, by this user at this date.
+    annotation._history_user, annotation._history_date = actor, date
+    annotation.save()
     search_index_refresh(annotation_ids=[annotation.pk])
     annotation.event = events.annotation_changed("annotation.created", annotation, actor)
     return None, same
