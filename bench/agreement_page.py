@@ -26,6 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
+import scratch_db  # noqa: E402 - bench/, on the path above
 from reader_page import make_text  # noqa: E402 - the same article text as the reader bench
 
 ANNOTATORS = 10
@@ -126,17 +127,7 @@ def child() -> None:
 
 
 def postgres_url() -> str | None:
-    base = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
-    try:
-        import psycopg
-
-        with psycopg.connect(f"{base}/postgres", autocommit=True, connect_timeout=3) as conn:
-            conn.execute("DROP DATABASE IF EXISTS bench_agreement")
-            conn.execute("CREATE DATABASE bench_agreement")
-    except Exception as error:  # noqa: BLE001 - report and carry on with SQLite
-        print(f"postgresql skipped: {error}")
-        return None
-    return f"{base}/bench_agreement"
+    return scratch_db.postgres_url("bench_agreement")
 
 
 def main() -> None:

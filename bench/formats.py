@@ -23,6 +23,8 @@ import time
 import tracemalloc
 from pathlib import Path
 
+import scratch_db
+
 ROOT = Path(__file__).resolve().parent.parent
 ANNOTATIONS = int(os.environ.get("BENCH_ANNOTATIONS", "1000"))
 ARTICLES, AUTHORS, ARTICLE_CHARS = 10, 10, 50_000
@@ -109,17 +111,7 @@ def child() -> None:
 
 
 def postgres_url() -> str | None:
-    base = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
-    try:
-        import psycopg
-
-        with psycopg.connect(f"{base}/postgres", autocommit=True, connect_timeout=3) as conn:
-            conn.execute("DROP DATABASE IF EXISTS bench_formats")
-            conn.execute("CREATE DATABASE bench_formats")
-    except Exception as error:  # noqa: BLE001 - report and carry on with SQLite
-        print(f"postgresql skipped: {error}")
-        return None
-    return f"{base}/bench_formats"
+    return scratch_db.postgres_url("bench_formats")
 
 
 def main() -> None:

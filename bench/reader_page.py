@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import scratch_db
+
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE_CHARS = 50_000
 ANNOTATIONS = int(os.environ.get("BENCH_ANNOTATIONS", "2000"))
@@ -131,17 +133,7 @@ def child() -> None:
 
 
 def postgres_url() -> str | None:
-    base = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
-    try:
-        import psycopg
-
-        with psycopg.connect(f"{base}/postgres", autocommit=True, connect_timeout=3) as conn:
-            conn.execute("DROP DATABASE IF EXISTS bench_reader")
-            conn.execute("CREATE DATABASE bench_reader")
-    except Exception as error:  # noqa: BLE001 - report and carry on with SQLite
-        print(f"postgresql skipped: {error}")
-        return None
-    return f"{base}/bench_reader"
+    return scratch_db.postgres_url("bench_reader")
 
 
 def main() -> None:

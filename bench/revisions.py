@@ -35,6 +35,7 @@ ARTICLE_CHARS = 50_000
 ANNOTATIONS = 2_000
 RUNS = 5
 
+from bench import scratch_db  # noqa: E402
 from bench.reader_page import make_text as words_text  # noqa: E402
 
 
@@ -220,17 +221,7 @@ def child() -> None:
 
 
 def postgres_url() -> str | None:
-    base = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
-    try:
-        import psycopg
-
-        with psycopg.connect(f"{base}/postgres", autocommit=True, connect_timeout=3) as conn:
-            conn.execute("DROP DATABASE IF EXISTS bench_revisions")
-            conn.execute("CREATE DATABASE bench_revisions")
-    except Exception as error:  # noqa: BLE001 - report and carry on with SQLite
-        print(f"postgresql skipped: {error}")
-        return None
-    return f"{base}/bench_revisions"
+    return scratch_db.postgres_url("bench_revisions")
 
 
 def main() -> None:
