@@ -211,6 +211,10 @@ IMPORT_MAX_BYTES = int(os.environ.get("DJANGO_IMPORT_MAX_MB", "50")) * 1024 * 10
 # 10,000 take about 0.6 s on PostgreSQL and 1.5 s on SQLite here, far inside any proxy's
 # timeout; a 50 MB file can hold 400,000, which would not be.
 IMPORT_BACKGROUND_RECORDS = int(os.environ.get("DJANGO_IMPORT_BACKGROUND_RECORDS", "10000"))
+# A background import whose worker runs on another host and has not reported progress
+# for this long is taken to have ended with its worker (services/import_jobs.py); one
+# on this host is asked directly. Progress comes every few thousand records.
+IMPORT_HEARTBEAT_TIMEOUT = 300
 
 # Django's tasks framework with a database-backed queue (django-tasks-db): `make serve`
 # and `make run` start `manage.py db_worker` beside the server (scripts/with-worker.sh).

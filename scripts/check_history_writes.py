@@ -19,8 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("annotator", "articles")
 WRITES = {"update", "bulk_create", "bulk_update", "_raw_delete", "delete"}
-# Logs that are not content and keep no history: the change feed, pruned in bulk.
-NOT_CONTENT = {"Event"}
+# Rows that are not content and keep no history: the change feed, and background
+# imports (a file and its progress), both pruned in bulk.
+NOT_CONTENT = {"Event", "ImportJob"}
 QUERYSET_METHODS = {
     "all", "filter", "exclude", "select_related", "prefetch_related", "order_by", "only",
     "defer", "live", "for_article", "annotate", "select_for_update", "using",

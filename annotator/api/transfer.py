@@ -9,7 +9,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotator import formats
+from annotator import formats, services
 from annotator.api import serializers
 from annotator.api.errors import errors
 from annotator.api.http import (
@@ -166,6 +166,7 @@ class ImportTaskView(APIView):
         job = ImportJob.objects.filter(pk=pk).first()
         if job is None or not job.is_visible_to(request.user):
             raise Http404
+        job = services.import_job_refresh(job)  # failed, if its worker ended mid-way
         return Response(_task_data(request, job))
 
 

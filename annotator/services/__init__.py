@@ -33,8 +33,11 @@ from annotator.services.import_jobs import (
     import_job_create,
     import_job_fail,
     import_job_finish,
+    import_job_interrupted,
     import_job_progress,
+    import_job_refresh,
     import_job_start,
+    import_jobs_prune,
 )
 from annotator.services.import_uploads import (
     import_file_check_size,
@@ -68,8 +71,11 @@ __all__ = [
     "import_job_create",
     "import_job_fail",
     "import_job_finish",
+    "import_job_interrupted",
     "import_job_progress",
+    "import_job_refresh",
     "import_job_start",
+    "import_jobs_prune",
     "RevisionPlan",
     "StaleArticle",
     "StaleVersion",

@@ -92,6 +92,7 @@ def import_task(request: HtmxHttpRequest, pk):
     job = ImportJob.objects.filter(pk=pk).first()
     if job is None or not job.is_visible_to(request.user):
         raise Http404
+    job = services.import_job_refresh(job)  # failed, if its worker ended mid-way
     context = _context(forms.ImportFileForm(), job=job, result=job.result)
     if request.htmx:
         return render(request, "annotator/import_page.html#import-task", context)

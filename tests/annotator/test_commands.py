@@ -144,3 +144,39 @@ def test_prune_events_deletes_only_old_events(article, alice):
     call_command("prune_events", "--days", "7", stdout=out)
     assert "Deleted 2 event(s)" in out.getvalue()
     assert Event.objects.count() == 1
+
+
+def test_prune_import_jobs_fails_orphans_and_deletes_only_old_finished_ones(db, alice):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from annotator.models import ImportJob
+
+    now = timezone.now()
+
+    def job(status, finished_days_ago=None, **fields):
+        finished = None if finished_days_ago is None else now - timedelta(days=finished_days_ago)
+        return ImportJob.objects.create(
+            user=alice, source=ImportJob.Source.API, format="doccano", data=b"{}",
+            status=status, finished=finished, **fields,
+        )  # fmt: skip
+
+    old = job(ImportJob.Status.DONE, 40)
+    recent = job(ImportJob.Status.FAILED, 2)
+    queued = job(ImportJob.Status.QUEUED)
+    orphan = job(
+        ImportJob.Status.RUNNING, worker="gone.example:1",
+        heartbeat=now - timedelta(days=1),
+    )  # fmt: skip
+    out = io.StringIO()
+    call_command("prune_import_jobs", "--days", "30", stdout=out)
+    assert "Marked 1 import(s) failed" in out.getvalue()
+    assert "Deleted 1 import(s) finished over 30 day(s) ago." in out.getvalue()
+    remaining = dict(ImportJob.objects.values_list("pk", "status"))
+    assert remaining == {recent.pk: "failed", queued.pk: "queued", orphan.pk: "failed"}
+    assert old.pk not in remaining
+    orphan.refresh_from_db()
+    assert orphan.error["code"] == "interrupted" and bytes(orphan.data) == b""
+    with pytest.raises(CommandError, match="--days must be 0 or more"):
+        call_command("prune_import_jobs", "--days", "-1", stdout=out)

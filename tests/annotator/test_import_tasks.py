@@ -104,6 +104,85 @@ def test_a_background_import_that_fails_writes_nothing_and_says_why(
     )  # fmt: skip
 
 
+def test_an_import_whose_worker_is_killed_reads_failed_with_nothing_imported(
+    live_server, settings, tags, alice
+):
+    settings.IMPORT_BACKGROUND_RECORDS = 2_000
+    token = factories.make_token(alice)
+    auth = {"Authorization": f"Token {token}"}
+    response = _post(live_server, token, factories.doccano_file(60, 500))
+    assert response.status_code == 202, response.text
+    task_url = response.json()["task"]
+    worker = start_worker()
+    try:
+        deadline = time.monotonic() + 60
+        while httpx.get(task_url, headers=auth, timeout=30).json()["status"] != "running":
+            assert time.monotonic() < deadline and worker.poll() is None
+            time.sleep(0.01)
+        worker.kill()  # SIGKILL mid-import: no chance to record anything
+    finally:
+        worker.kill()
+        worker.communicate(timeout=30)
+
+    task = httpx.get(task_url, headers=auth, timeout=30).json()
+    assert task["status"] == "failed", task
+    assert task["error"]["code"] == "interrupted"
+    assert task["error"]["detail"].startswith("The import stopped before it finished")
+    assert "nothing was imported" in task["error"]["detail"]
+    assert (Annotation.objects.count(), Annotation.history.count(), Article.objects.count()) == (
+        0, 0, 0,
+    )  # fmt: skip
+    job = ImportJob.objects.get()
+    assert bytes(job.data) == b"" and job.finished is not None
+    # The import page says it too, and stops asking.
+    page = httpx.get(
+        f"{live_server.url}/import/tasks/{job.pk}/",
+        cookies=_session_cookie(live_server, alice), timeout=30,
+    )  # fmt: skip
+    assert page.status_code == 200
+    assert "The import stopped before it finished" in page.text
+    assert "hx-trigger" not in page.text.split('id="import-task"')[1].split(">")[0]
+
+
+def _session_cookie(live_server, user) -> dict:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return {"sessionid": client.cookies["sessionid"].value}
+
+
+@pytest.mark.parametrize(
+    ("worker", "silent_for", "status"),
+    [
+        ("worker-elsewhere.example:4242", 301, "failed"),  # silent too long
+        ("worker-elsewhere.example:4242", 30, "running"),  # reported lately
+        (None, 3600, "running"),  # on this host, and alive (this very process)
+    ],
+)
+def test_a_running_import_reads_failed_only_when_its_worker_is_gone(
+    http, settings, alice, worker, silent_for, status
+):
+    import os
+    import socket
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.IMPORT_HEARTBEAT_TIMEOUT = 300
+    job = ImportJob.objects.create(
+        user=alice, source=ImportJob.Source.API, format="doccano", data=b"{}", total=10,
+        status=ImportJob.Status.RUNNING,
+        worker=worker or f"{socket.gethostname()}:{os.getpid()}",
+        heartbeat=timezone.now() - timedelta(seconds=silent_for),
+    )  # fmt: skip
+    body = http.get(f"/import/tasks/{job.pk}/").json()
+    assert body["status"] == status
+    job.refresh_from_db()
+    assert job.status == status
+    assert (bytes(job.data) == b"") == (status == "failed")
+
+
 @pytest.fixture
 def queued(settings, tags, alice):
     """A background import alice started (the worker not run)."""
