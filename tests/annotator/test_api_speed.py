@@ -39,7 +39,10 @@ def test_listed_annotations_read_exactly_as_the_serializer_writes_them(
     api, article, alice, bob, carol
 ):
     factories.make_curator(carol)
-    plain = factories.annotate(article, alice, "Officials", note="A record")
+    # A note with what JSON must escape: quotes, a backslash, a line break, a tab, markup.
+    plain = factories.annotate(
+        article, alice, "Officials", note='A "record" \\ of it\nnext line\t<b>señal</b> \u2028'
+    )
     accepted = factories.annotate(article, alice, "shameful", "opinion")
     services.review_set(annotation=accepted, reviewer=bob, verdict="agree")
     disputed = factories.annotate(article, alice, "probably", "speculation")
@@ -240,7 +243,10 @@ def test_a_create_costs_the_same_queries_at_two_sizes(alice, bob, tags):
 
 def _diverse(article, alice, bob, carol):
     factories.make_curator(carol)
-    plain = factories.annotate(article, alice, "Officials", note="A record")
+    # A note with what JSON must escape: quotes, a backslash, a line break, a tab, markup.
+    plain = factories.annotate(
+        article, alice, "Officials", note='A "record" \\ of it\nnext line\t<b>señal</b> \u2028'
+    )
     accepted = factories.annotate(article, alice, "shameful", "opinion")
     services.review_set(annotation=accepted, reviewer=bob, verdict="agree", comment="Yes")
     services.review_set(annotation=accepted, reviewer=carol, verdict="agree")
