@@ -176,7 +176,9 @@ def _json_rows(page, article) -> list[tuple[int, int, str]]:
     query)."""
     sql, params = page.query.sql_with_params()
     with connection.cursor() as cursor:
-        cursor.execute(JSON_SQL.replace("/* page */", sql), [article.slug, article.version, *params])
+        cursor.execute(
+            JSON_SQL.replace("/* page */", sql), [article.slug, article.version, *params]
+        )
         return cursor.fetchall()
 
 

@@ -37,6 +37,7 @@ from annotator.services.import_jobs import (
     import_job_progress,
     import_job_refresh,
     import_job_start,
+    import_job_worker,
     import_jobs_prune,
 )
 from annotator.services.import_uploads import (
@@ -76,6 +77,7 @@ __all__ = [
     "import_job_refresh",
     "import_job_start",
     "import_jobs_prune",
+    "import_job_worker",
     "RevisionPlan",
     "StaleArticle",
     "StaleVersion",

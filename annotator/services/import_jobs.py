@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from annotator.models import ImportJob
 
 
-def this_worker() -> str:
+def import_job_worker() -> str:
     """How a job names the process running it: "host:pid"."""
     return f"{socket.gethostname()}:{os.getpid()}"
 
@@ -47,7 +47,7 @@ def import_job_start(*, job: ImportJob) -> None:
     with transaction.atomic():
         job.status = ImportJob.Status.RUNNING
         job.done = 0
-        job.worker = this_worker()
+        job.worker = import_job_worker()
         job.heartbeat = timezone.now()
         job.save(update_fields=["status", "done", "worker", "heartbeat"])
 

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import connection
 from rest_framework.test import APIClient
 
+from annotator import services
 from annotator.models import Annotation, ImportJob
 from articles.models import Article
 from tests import factories
@@ -251,6 +252,19 @@ def test_the_task_page_is_its_starters_and_htmx_gets_only_the_progress_fragment(
     assert fragment.status_code == 200 and b"<html" not in fragment.content
     assert fragment.content.lstrip().startswith(b'<div id="import-task"')
     assert b'hx-trigger="every 1s"' in fragment.content
+
+    # Running, nothing reported yet (SQLite reports only at the end): a moving bar, no
+    # "0 of 1"; then the figures as they come.
+    job = ImportJob.objects.get()
+    job.status, job.worker = ImportJob.Status.RUNNING, services.import_job_worker()
+    job.save()
+    fragment = client.get(page, HTTP_HX_REQUEST="true").content.decode()
+    assert "Writing 1 annotation…" in fragment
+    assert "<progress" in fragment and "value=" not in fragment.split("<progress")[1].split(">")[0]
+    ImportJob.objects.filter(pk=job.pk).update(done=1, total=2)
+    fragment = client.get(page, HTTP_HX_REQUEST="true").content.decode()
+    assert "1 of 2 annotations written." in fragment
+    assert 'value="1"' in fragment.split("<progress")[1].split(">")[0]
 
 
 def test_the_server_command_runs_with_a_worker_beside_it_that_stops_with_it(
