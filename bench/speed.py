@@ -141,6 +141,8 @@ def start_ours() -> Server:
                "--workers", "2", "--timeout", "120", "--graceful-timeout", "10",
                "--no-control-socket", "--log-level", "warning", "--bind",
                f"127.0.0.1:{OURS_PORT}"]  # fmt: skip
+    if os.environ.get("OURS_SERVE") == "sync":  # for comparison: the floor's way of serving
+        command[1:4] = ["annotator.wsgi:application"]
     return Server("ours", OURS_PORT, command, env, ROOT)
 
 
