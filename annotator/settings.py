@@ -121,12 +121,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
 else:
-    # Server-side binding: psycopg prepares a statement the fifth time a connection runs
-    # it, so the busiest statements (a create's, a list page's) are planned once per
-    # connection instead of once per request.
-    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = envbool(
-        "DJANGO_DB_SERVER_SIDE_BINDING", "1"
-    )
+    # Server-side binding (values sent apart from the SQL, never quoted into it) and
+    # prepared statements: psycopg prepares a statement the fifth time a connection runs
+    # it, so the busiest ones (a create's, a list page's) are planned once per
+    # connection instead of once per request. Django turns preparing off unless told,
+    # for poolers that cannot keep prepared statements (PgBouncer in transaction mode
+    # without max_prepared_statements): there, set DJANGO_DB_PREPARE_THRESHOLD=off.
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["server_side_binding"] = envbool("DJANGO_DB_SERVER_SIDE_BINDING", "1")
+    threshold = os.environ.get("DJANGO_DB_PREPARE_THRESHOLD", "5").strip().lower()
+    options["prepare_threshold"] = None if threshold in {"", "off"} else int(threshold)
 if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3" and envbool(
     "DJANGO_DB_POOL", "1"
 ):

@@ -236,6 +236,14 @@ def test_a_create_costs_the_same_queries_at_two_sizes(alice, bob, tags):
     assert counts[0] == counts[1], counts
     if connection.vendor == "postgresql":
         assert counts[0] == 4, [s[:80] for s in statements]
+        # Planned once for the connection, not once a request: psycopg prepared the
+        # write after its fifth run (settings: DJANGO_DB_PREPARE_THRESHOLD).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+                ["WITH prior AS %"],
+            )
+            assert cursor.fetchone()[0] == 1
 
 
 # Export --------------------------------------------------------------------------------
