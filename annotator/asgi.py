@@ -22,7 +22,11 @@ STREAM_PREFIX = "/stream/"
 
 streams = get_asgi_application()
 require_secret_key()
-pages = WSGIMiddleware(get_wsgi_application(), workers=int(os.environ.get("DJANGO_THREADS", "8")))
+# Threads for pages and API in each process. More than a few only queue for the GIL:
+# under 16 clients, 8 threads made a create cost 2.5x the floor's CPU and 4 made it
+# 1.9x (bench/README.md, "Create and list, third sitting").
+THREADS = int(os.environ.get("DJANGO_THREADS", "4"))
+pages = WSGIMiddleware(get_wsgi_application(), workers=THREADS)
 
 
 async def application(scope, receive, send):
