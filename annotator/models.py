@@ -682,7 +682,7 @@ class ImportJob(models.Model):
     error = models.JSONField(null=True, blank=True)  # {"detail", "code"}
     created = models.DateTimeField(auto_now_add=True)
     finished = models.DateTimeField(null=True, blank=True)
-    # Who runs it ("host:pid" of the worker process) and when it last said so: a job
+    # Who runs it (the worker's host, pid namespace and pid) and when it last said so: a job
     # whose worker ended mid-way is told apart from one still running
     # (services.import_job_interrupted).
     worker = models.CharField(max_length=255, blank=True)

@@ -7,9 +7,9 @@ the import holds that lock, so there the figures stay at 0 until the import ends
 
 A worker can end mid-way (a restart, a kill, a machine lost): its transaction is rolled
 back, so nothing was imported, but the job would read "running" for ever. The job keeps
-its worker ("host:pid") and a heartbeat (each progress figure); whoever reads it next
-(import_job_refresh) fails it with a sentence when that process is gone from this host,
-or, for a worker on another host, when it has been silent for
+its worker (host, pid namespace, pid) and a heartbeat (each progress figure); whoever reads it next
+(import_job_refresh) fails it with a sentence when that process is gone from this host (and
+container), or, for a worker elsewhere, when it has been silent for
 settings.IMPORT_HEARTBEAT_TIMEOUT seconds.
 """
 
@@ -27,9 +27,18 @@ from django.utils.translation import gettext as _
 from annotator.models import ImportJob
 
 
+def _pid_namespace() -> str:
+    """Which process-id space this process is in (Linux; "" elsewhere): two containers
+    may share a host name but never a pid namespace."""
+    try:
+        return str(os.stat("/proc/self/ns/pid").st_ino)
+    except OSError:
+        return ""
+
+
 def import_job_worker() -> str:
-    """How a job names the process running it: "host:pid"."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """How a job names the process running it: "host:pid-namespace:pid"."""
+    return f"{socket.gethostname()}:{_pid_namespace()}:{os.getpid()}"
 
 
 def import_job_create(
@@ -114,8 +123,8 @@ def import_job_interrupted(job: ImportJob) -> bool:
     settings.IMPORT_HEARTBEAT_TIMEOUT (a worker elsewhere, which this host cannot ask)."""
     if job.status != ImportJob.Status.RUNNING:
         return False
-    host, _colon, pid = job.worker.rpartition(":")
-    if host == socket.gethostname() and pid.isdigit():
+    place, _colon, pid = job.worker.rpartition(":")
+    if place == f"{socket.gethostname()}:{_pid_namespace()}" and pid.isdigit():
         return _process_gone(int(pid))
     timeout = timedelta(seconds=settings.IMPORT_HEARTBEAT_TIMEOUT)
     return job.heartbeat is None or timezone.now() - job.heartbeat > timeout

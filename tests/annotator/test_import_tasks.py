@@ -156,25 +156,38 @@ def _session_cookie(live_server, user) -> dict:
 @pytest.mark.parametrize(
     ("worker", "silent_for", "status"),
     [
-        ("worker-elsewhere.example:4242", 301, "failed"),  # silent too long
-        ("worker-elsewhere.example:4242", 30, "running"),  # reported lately
+        ("worker-elsewhere.example:1:4242", 301, "failed"),  # silent too long
+        ("worker-elsewhere.example:1:4242", 30, "running"),  # reported lately
+        ("this-host:another-pid-namespace:4242", 301, "failed"),  # another container
+        ("this-host:another-pid-namespace:4242", 30, "running"),
         (None, 3600, "running"),  # on this host, and alive (this very process)
+        ("gone", 0, "failed"),  # on this host, and its process has ended
     ],
 )
 def test_a_running_import_reads_failed_only_when_its_worker_is_gone(
     http, settings, alice, worker, silent_for, status
 ):
-    import os
     import socket
     from datetime import timedelta
 
     from django.utils import timezone
 
     settings.IMPORT_HEARTBEAT_TIMEOUT = 300
+
+    def _worker(name):
+        here = services.import_job_worker()  # host:pid-namespace:pid
+        if name is None:
+            return here
+        if name == "gone":  # a process that has ended: a child, waited for
+            child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                                   capture_output=True, text=True, check=True)  # fmt: skip
+            return f"{here.rsplit(':', 1)[0]}:{child.stdout.strip()}"
+        return name.replace("this-host", socket.gethostname())
+
     job = ImportJob.objects.create(
         user=alice, source=ImportJob.Source.API, format="doccano", data=b"{}", total=10,
         status=ImportJob.Status.RUNNING,
-        worker=worker or f"{socket.gethostname()}:{os.getpid()}",
+        worker=_worker(worker),
         heartbeat=timezone.now() - timedelta(seconds=silent_for),
     )  # fmt: skip
     body = http.get(f"/import/tasks/{job.pk}/").json()
