@@ -47,6 +47,16 @@ def _error(request, back, error, *, status: int = 400, code: str = "", **extra):
     return redirect(back)
 
 
+def _refused(request, back, error: PermissionDenied | ValidationError):
+    """The answer to a write the service refused: 403 when it is not this person's to
+    make, 409 when it was based on a version that is no longer current, else 400."""
+    if isinstance(error, PermissionDenied):
+        return _error(request, back, error, status=403, code="permission_denied")
+    if isinstance(error, services.StaleVersion):
+        return _error(request, back, error, status=409, code="stale")
+    return _error(request, back, error)
+
+
 def _code_of(error: ValidationError) -> str:
     if hasattr(error, "error_dict"):
         for field, errors in error.error_dict.items():
@@ -189,8 +199,6 @@ def annotation_update(request: HtmxHttpRequest, annotation_id: int):
             tag=data["tag"],
             note=data["note"],
         )
-    except PermissionDenied as error:
-        return _error(request, article, error, status=403, code="permission_denied")
     except services.StaleVersion as error:
         # Merge my change with theirs against the version my edit started from; show
         # the result (and any field we both changed) so I can apply it on top.
@@ -208,8 +216,8 @@ def annotation_update(request: HtmxHttpRequest, annotation_id: int):
                 {"detail": merge["message"], "code": "stale", "html": html}, status=409
             )
         return _edit_form(request, error.current, merge=merge, status=409)
-    except ValidationError as error:
-        return _error(request, article, error)
+    except (PermissionDenied, ValidationError) as error:
+        return _refused(request, article, error)
     if not _wants_json(request):
         return redirect(article)
     return _delta(changed)
@@ -234,12 +242,8 @@ def annotation_adjust(request: HtmxHttpRequest, annotation_id: int):
             end=data["end"],
             quote=data["quote"],
         )
-    except PermissionDenied as error:
-        return _error(request, article, error, status=403, code="permission_denied")
-    except services.StaleVersion as error:
-        return _error(request, article, error, status=409, code="stale")
-    except ValidationError as error:
-        return _error(request, article, error)
+    except (PermissionDenied, ValidationError) as error:
+        return _refused(request, article, error)
     if not _wants_json(request):
         return redirect(article)
     return _delta(changed)
@@ -256,12 +260,8 @@ def annotation_delete(request: HtmxHttpRequest, annotation_id: int):
         deleted = services.annotation_delete(
             annotation=annotation, actor=request.user, version=form.cleaned_data["version"]
         )
-    except PermissionDenied as error:
-        return _error(request, article, error, status=403, code="permission_denied")
-    except services.StaleVersion as error:
-        return _error(request, article, error, status=409, code="stale")
-    except ValidationError as error:
-        return _error(request, article, error)
+    except (PermissionDenied, ValidationError) as error:
+        return _refused(request, article, error)
     if not _wants_json(request):
         messages.success(
             request, _("Annotation deleted. It stays in the history, where you can restore it.")
@@ -291,10 +291,8 @@ def annotation_restore(request: HtmxHttpRequest, annotation_id: int):
             revision=form.cleaned_data["revision"],
             version=form.cleaned_data["version"],
         )
-    except PermissionDenied as error:
-        return _error(request, back, error, status=403, code="permission_denied")
-    except ValidationError as error:  # StaleVersion included
-        return _error(request, back, error, status=409, code="stale")
+    except (PermissionDenied, ValidationError) as error:
+        return _refused(request, back, error)
     if _wants_json(request):
         return _delta(restored)
     what = restored.history.first().history_change_reason

@@ -119,6 +119,29 @@ def test_the_reader_offers_undo_right_after_a_delete(alice_client, article, alic
     assert (a.deleted_at, a.version) == (None, 3)
 
 
+def test_the_readers_restore_refusals_match_the_api(edited, client, alice, bob):
+    """A bad revision or a restore with nothing to undo is a 400 naming it, as the API
+    answers; only a restore based on an old version is a 409; another's is a 403."""
+    url, json = f"/annotations/{edited.pk}/restore/", {"HTTP_ACCEPT": "application/json"}
+    client.force_login(bob)
+    refused = client.post(url, {"version": edited.version}, **json)
+    assert (refused.status_code, refused.json()["code"]) == (403, "permission_denied")
+    client.force_login(alice)
+    for form, status, code in [
+        ({"revision": 999999}, 400, "revision"),
+        ({"revision": "first"}, 400, "invalid"),  # the form: "revision: Enter a whole number."
+        ({"version": edited.version - 1}, 409, "stale"),
+    ]:
+        response = client.post(url, form, **json)
+        assert (response.status_code, response.json()["code"]) == (status, code), form
+        assert response.json()["detail"]
+    assert client.post(url, {"version": edited.version}, **json).status_code == 200
+    again = client.post(url, {}, **json)
+    assert (again.status_code, again.json()["code"]) == (400, "not_deleted")
+    assert "not deleted" in again.json()["detail"]
+    assert Annotation.objects.get(pk=edited.pk).version == edited.version + 1
+
+
 def test_a_stale_edit_shows_the_current_state_and_keeps_mine(alice_client, article, alice):
     a = factories.annotate(article, alice, "shameful waste", "opinion", note="mine")
     services.annotation_update(annotation=a, actor=alice, version=1, note="from another tab")
