@@ -687,6 +687,9 @@ class ImportJob(models.Model):
     # (services.import_job_interrupted).
     worker = models.CharField(max_length=255, blank=True)
     heartbeat = models.DateTimeField(null=True, blank=True)
+    # The language of the request that started it: a sentence written later (by the
+    # worker, or by whoever finds the worker gone) is in its starter's language.
+    language = models.CharField(max_length=16, blank=True)
 
     def __str__(self):
         return f"{self.name or self.format} import by {self.user_id}: {self.status}"

@@ -77,11 +77,13 @@ def api_result(result) -> dict:
 def import_enqueue(*, user, source: str, fmt: str, name: str, data: bytes, total: int) -> ImportJob:
     """Queue an import of `data` by `user` as a background task; returns its job.
     Precondition: `fmt` is an import format and `data` was read (for the API: parsed)."""
+    language = translation.get_language() or "en"
     with transaction.atomic():
         job = services.import_job_create(
-            user=user, source=source, fmt=fmt, name=name, data=data, total=total
-        )
-        import_run.enqueue(str(job.pk), translation.get_language() or "en")
+            user=user, source=source, fmt=fmt, name=name, data=data, total=total,
+            language=language,
+        )  # fmt: skip
+        import_run.enqueue(str(job.pk), language)
     return job
 
 

@@ -21,7 +21,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from annotator.models import ImportJob
@@ -42,13 +42,15 @@ def import_job_worker() -> str:
 
 
 def import_job_create(
-    *, user, source: str, fmt: str, name: str, data: bytes, total: int
+    *, user, source: str, fmt: str, name: str, data: bytes, total: int, language: str = ""
 ) -> ImportJob:
-    """A queued job for `user` holding `data`. Precondition: called in the transaction
-    that enqueues its task, so a worker never meets a task without its job."""
+    """A queued job for `user` holding `data`, its sentences to be written in
+    `language`. Precondition: called in the transaction that enqueues its task, so a
+    worker never meets a task without its job."""
     return ImportJob.objects.create(
-        user=user, source=source, format=fmt, name=name[:255], data=data, total=total
-    )
+        user=user, source=source, format=fmt, name=name[:255], data=data, total=total,
+        language=language,
+    )  # fmt: skip
 
 
 def import_job_start(*, job: ImportJob) -> None:
@@ -136,13 +138,12 @@ def import_job_refresh(job: ImportJob) -> ImportJob:
     change is made only if the job is still as read (its worker may finish meanwhile)."""
     if not import_job_interrupted(job):
         return job
-    error = {
-        "detail": _(
+    with translation.override(job.language or translation.get_language()):
+        detail = _(
             "The import stopped before it finished, because the process running it "
             "ended (a restart or a crash), so nothing was imported. Start it again."
-        ),
-        "code": "interrupted",
-    }
+        )
+    error = {"detail": detail, "code": "interrupted"}
     with transaction.atomic():
         ImportJob.objects.filter(
             pk=job.pk, status=ImportJob.Status.RUNNING, worker=job.worker

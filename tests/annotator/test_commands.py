@@ -167,7 +167,7 @@ def test_prune_import_jobs_fails_orphans_and_deletes_only_old_finished_ones(db, 
     queued = job(ImportJob.Status.QUEUED)
     orphan = job(
         ImportJob.Status.RUNNING, worker="gone.example:1",
-        heartbeat=now - timedelta(days=1),
+        heartbeat=now - timedelta(days=1), language="es",
     )  # fmt: skip
     out = io.StringIO()
     call_command("prune_import_jobs", "--days", "30", stdout=out)
@@ -178,5 +178,7 @@ def test_prune_import_jobs_fails_orphans_and_deletes_only_old_finished_ones(db, 
     assert old.pk not in remaining
     orphan.refresh_from_db()
     assert orphan.error["code"] == "interrupted" and bytes(orphan.data) == b""
+    # The command runs in English; the sentence is in the language its starter used.
+    assert orphan.error["detail"].startswith("La importación se detuvo antes de terminar")
     with pytest.raises(CommandError, match="--days must be 0 or more"):
         call_command("prune_import_jobs", "--days", "-1", stdout=out)

@@ -212,6 +212,20 @@ def queued(settings, tags, alice):
     return response.json()["task"]
 
 
+def test_a_job_keeps_the_language_it_was_started_in(settings, tags, alice):
+    """For the sentences written after the request: by the worker, or by whoever
+    finds the worker gone (prune_import_jobs runs in English)."""
+    client = APIClient()
+    client.force_authenticate(alice)
+    line = json.dumps({"text": "Officials said it.", "label": [[0, 9, "fact"]]})
+    response = client.post(
+        "/api/import/?format=doccano", line, content_type="text/plain",
+        HTTP_PREFER="respond-async", HTTP_ACCEPT_LANGUAGE="es",
+    )  # fmt: skip
+    assert response.status_code == 202, response.content
+    assert ImportJob.objects.get().language == "es"
+
+
 def test_only_the_person_who_started_an_import_or_an_admin_reads_its_task(queued, bob):
     path = queued.removeprefix("http://testserver")
     other = APIClient()
