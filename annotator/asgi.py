@@ -26,16 +26,25 @@ STREAM_PREFIX = "/stream/"
 HELD_BYTES = 64 * 1024
 
 
+def _declared_length(scope) -> int | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            return int(value) if value.isdigit() else None
+    return None
+
+
 class HeldResponder(WSGIResponder):
     """a2wsgi's responder with fewer hops between the event loop and the thread.
 
     a2wsgi's thread waits on the event loop for each piece of a request: the body, the
     status, every chunk and the end, four round trips for a create, each a handover of
-    the GIL. Here the body's first HELD_BYTES are read before the hop to the thread,
-    and the status and chunks are held until the response ends or passes HELD_BYTES, so
-    most requests cross to the thread once and back once. A larger body (an import) is
-    still read as the view asks for it, and a longer response (an export) still streams
-    chunk by chunk, with a2wsgi's back pressure. Measured (bench/README.md, "fourth
+    the GIL. Here a body that says it is at most HELD_BYTES long is read before the hop
+    to the thread, and the status and chunks are held until the response ends or passes
+    HELD_BYTES, so most requests cross to the thread once and back once. A larger body
+    (an import) is still read only as the view asks for it, so a view that refuses it by
+    its Content-Length (413) does so before the client sends it (`Expect:
+    100-continue`); a longer response (an export) still streams chunk by chunk, with
+    a2wsgi's back pressure. Measured (bench/README.md, "fourth
     sitting"): `/healthz` costs 1.0 ms of server CPU instead of 1.4, what gunicorn's sync
     workers spend on it.
     """
@@ -57,7 +66,8 @@ class HeldResponder(WSGIResponder):
 
     async def __call__(self, scope, receive, send) -> None:
         body = Body(self.loop, receive)
-        while body._has_more and len(body.buffer) < HELD_BYTES:
+        length = _declared_length(scope)
+        while body._has_more and length is not None and length <= HELD_BYTES:
             message = await receive()
             body.buffer.extend(message.get("body", b""))
             body._has_more = message.get("more_body", False)
