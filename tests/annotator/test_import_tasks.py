@@ -21,27 +21,23 @@ from tests import factories
 from tests.worker import run_worker, start_worker, worker_environment
 
 
-def _post(live_server, token, body, **headers):
-    return httpx.post(
-        f"{live_server.url}/api/import/?format=doccano",
-        content=body.encode(),
-        headers={
-            "Authorization": f"Token {token}",
-            "Content-Type": "application/x-ndjson",
-            **headers,
-        },  # fmt: skip
-        timeout=60,
-    )
+def _queue(live_server, settings, user, body: str):
+    """POST `body` as a doccano import large enough for the background (over 2,000
+    labels); returns the 202 response and the header that reads its task as `user`."""
+    settings.IMPORT_BACKGROUND_RECORDS = 2_000
+    auth = {"Authorization": f"Token {factories.make_token(user)}"}
+    response = httpx.post(
+        f"{live_server.url}/api/import/?format=doccano", content=body.encode(),
+        headers={**auth, "Content-Type": "application/x-ndjson"}, timeout=60,
+    )  # fmt: skip
+    assert response.status_code == 202, response.text
+    return response, auth
 
 
 def test_a_large_import_answers_202_and_the_worker_writes_it_with_progress(
     live_server, settings, tags, alice
 ):
-    settings.IMPORT_BACKGROUND_RECORDS = 2_000
-    token = factories.make_token(alice)
-    auth = {"Authorization": f"Token {token}"}
-    response = _post(live_server, token, factories.doccano_file(40, 500))
-    assert response.status_code == 202, response.text
+    response, auth = _queue(live_server, settings, alice, factories.doccano_file(40, 500))
     body = response.json()
     assert response.headers["Location"] == body["task"]
     assert body["task"].startswith(f"{live_server.url}/api/import/tasks/")
@@ -88,12 +84,10 @@ def test_a_large_import_answers_202_and_the_worker_writes_it_with_progress(
 def test_a_background_import_that_fails_writes_nothing_and_says_why(
     live_server, settings, tags, alice
 ):
-    settings.IMPORT_BACKGROUND_RECORDS = 2_000
-    token = factories.make_token(alice)
-    response = _post(live_server, token, factories.doccano_file(20, 500, bad_last=True))
-    assert response.status_code == 202, response.text
+    file = factories.doccano_file(20, 500, bad_last=True)
+    response, auth = _queue(live_server, settings, alice, file)
     run_worker()
-    task = httpx.get(response.json()["task"], headers={"Authorization": f"Token {token}"})
+    task = httpx.get(response.json()["task"], headers=auth)
     assert task.status_code == 200
     body = task.json()
     assert body["status"] == "failed" and "result" not in body
@@ -108,11 +102,7 @@ def test_a_background_import_that_fails_writes_nothing_and_says_why(
 def test_an_import_whose_worker_is_killed_reads_failed_with_nothing_imported(
     live_server, settings, tags, alice
 ):
-    settings.IMPORT_BACKGROUND_RECORDS = 2_000
-    token = factories.make_token(alice)
-    auth = {"Authorization": f"Token {token}"}
-    response = _post(live_server, token, factories.doccano_file(60, 500))
-    assert response.status_code == 202, response.text
+    response, auth = _queue(live_server, settings, alice, factories.doccano_file(60, 500))
     task_url = response.json()["task"]
     worker = start_worker()
     try:
