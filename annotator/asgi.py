@@ -21,8 +21,8 @@ from annotator.wsgi import require_secret_key
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "annotator.settings")
 
 STREAM_PREFIX = "/stream/"
-# A request body up to this size is read before the hop to the thread pool, and a
-# response is held back until it ends or grows past it.
+# A request body that declares at most this size is read before the hop to the thread
+# pool, and a response is held back until it ends or grows past it.
 HELD_BYTES = 64 * 1024
 
 
@@ -44,9 +44,10 @@ class HeldResponder(WSGIResponder):
     (an import) is still read only as the view asks for it, so a view that refuses it by
     its Content-Length (413) does so before the client sends it (`Expect:
     100-continue`); a longer response (an export) still streams chunk by chunk, with
-    a2wsgi's back pressure. Measured (bench/README.md, "fourth
-    sitting"): `/healthz` costs 1.0 ms of server CPU instead of 1.4, what gunicorn's sync
-    workers spend on it.
+    a2wsgi's back pressure. Measured (bench/README.md, "fourth sitting"): `/healthz`
+    costs 1.0 ms of server CPU instead of 1.4, what gunicorn's sync workers spend on it.
+    It reads a2wsgi's internals, so a2wsgi is pinned (pyproject.toml) and
+    tests/test_serving.py drives it as uvicorn does.
     """
 
     def __init__(self, *args, **kwargs) -> None:
@@ -89,6 +90,8 @@ class HeldResponder(WSGIResponder):
 
 
 class Pages(WSGIMiddleware):
+    """a2wsgi's WSGIMiddleware answering through HeldResponder."""
+
     async def __call__(self, scope, receive, send) -> None:
         responder = HeldResponder(self.app, self.executor, self.send_queue_size)
         return await responder(scope, receive, send)
