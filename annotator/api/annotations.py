@@ -6,6 +6,8 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.db.models import TextField
+from django.db.models.expressions import RawSQL
 from django.http import HttpResponse
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
@@ -26,7 +28,7 @@ from annotator.api.http import (
 )
 from annotator.api.pagination import KeysetPagination
 from annotator.formats.records import utc_sql
-from annotator.models import Annotation, Tag
+from annotator.models import Annotation, Review, Tag
 from annotator.selectors import filters, history
 from articles.models import Article
 
@@ -100,12 +102,13 @@ def _utc(column: str) -> str:
     return utc_sql(f'r."{column}"', "Z")
 
 
-def _json_object(*members: tuple[str, str, str]) -> str:
+def _json_object(*members: tuple[str | None, str, str]) -> str:
     """SQL (PostgreSQL) writing a JSON object as text from (key, SQL, kind) members, by
     concatenation: json_build_object looks up the type of each argument on every row,
     which made it most of a page's time, and writes " : " between key and value. Kinds:
     "text" (any string, escaped by to_json), "plain" (a string with nothing to escape:
-    dates, choices), "number", "bool", "json" (already JSON text). NULL writes null."""
+    dates, choices), "number", "bool", "json" (already JSON text), "members" (already
+    `"key":value,...` text, key None). NULL writes null."""
     written = {
         "text": "to_json({})::text",
         "plain": "'\"' || {} || '\"'",
@@ -115,21 +118,57 @@ def _json_object(*members: tuple[str, str, str]) -> str:
     }
     parts = []
     for index, (key, sql, kind) in enumerate(members):
-        value = written[kind].format(sql)
-        parts.append(f"""'{"{" if index == 0 else ","}"{key}":' || COALESCE({value}, 'null')""")
+        opening = "{" if index == 0 else ","
+        if kind == "members":
+            parts.append(f"'{opening}' || {sql}")
+        else:
+            value = written[kind].format(sql)
+            parts.append(f"""'{opening}"{key}":' || COALESCE({value}, 'null')""")
     return "(" + " || ".join(parts) + " || '}')"
 
 
 # PostgreSQL writes each listed annotation's JSON itself (the annotation_data shape, key
-# for key; tests compare the two): a page of 1,000 then costs about a third of building
-# and encoding 1,000 dicts in Python. The page's own query reads the annotation table
-# alone (ROW_IDS: ids, not names), so its keyset and limit run before any join, and
-# only the page's rows are joined to their tags and people here.
-ROW_IDS = tuple(
-    {"tag__key": "tag_id", "author__username": "author_id", "settled_tag__key": "settled_tag_id",
-     "settled_by__username": "settled_by_id"}.get(name, name)
-    for name in ROW
+# for key; tests compare the two): a page of 1,000 then costs a fraction of building
+# and encoding 1,000 dicts in Python. The span (with its three texts to escape) and the
+# two dates are kept written out with each annotation, in columns a trigger maintains
+# (migration 0024: json_span, json_stamps); the rest depends on other rows (tag, people,
+# verdicts, the article's version) and is written here. The page's own query reads the
+# annotation table alone (PAGE: ids, not names), so its keyset and limit run before any
+# join, and only the page's rows are joined to their tags and people.
+PAGE = (
+    "start", "id", "tag_id", "note", "author_id", "review_status", "anchor",
+    "anchor_revision", "version", "claim_version", "settled_claim_version",
+    "settled_tag_id", "settled_reason", "settled_by_id", "settled_at",
 )  # fmt: skip
+_STORED = {
+    name: RawSQL(f'"{Annotation._meta.db_table}"."{name}"', (), output_field=TextField())  # noqa: S611 - model names only
+    for name in ("json_span", "json_stamps")
+}
+_STATUS, _VERDICT = Annotation.Status, Review.Verdict
+# The page when nothing is filtered (nearly every listing), written out once: the ORM
+# would build and compile the same statement again on every request, about a fifth of
+# a page of 1,000. Its review_status is AnnotationQuerySet.with_status() word for word
+# in effect (the list's tests hold the two equal); a filtered list builds its page with
+# the ORM (PAGE and _STORED). The keyset is KeysetPagination.page_of()'s.
+PAGE_SQL = f"""
+SELECT a."start", a."id", a."json_span", a."tag_id", a."note", a."author_id",
+  CASE WHEN a."settled_claim_version" = a."claim_version" THEN '{_STATUS.SETTLED.value}'
+    ELSE COALESCE((
+      SELECT MAX(CASE WHEN v."verdict" = '{_VERDICT.DISAGREE.value}'
+        THEN '{_STATUS.DISPUTED.value}' ELSE '{_STATUS.ACCEPTED.value}' END)
+      FROM {Review._meta.db_table} v
+      WHERE v."annotation_id" = a."id" AND v."claim_version" = a."claim_version"
+    ), '{_STATUS.PENDING.value}')
+  END AS "review_status",
+  a."anchor", a."anchor_revision", a."version", a."claim_version",
+  a."settled_claim_version", a."settled_tag_id", a."settled_reason", a."settled_by_id",
+  a."settled_at", a."json_stamps"
+FROM {Annotation._meta.db_table} a
+WHERE a."article_id" = %s AND a."deleted_at" IS NULL /* after */
+ORDER BY a."start", a."id"
+LIMIT %s
+"""  # noqa: S608 - no input in the text; values are parameters
+AFTER_SQL = ' AND (a."start", a."id") > (%s, %s) AND a."modified" <= %s'
 _SETTLED = 'r."settled_claim_version" = r."claim_version"'
 _SETTLEMENT = _json_object(
     ("tag", 'st."key"', "text"),
@@ -143,11 +182,7 @@ JSON_SQL = f"""
 SELECT r."start", r."id", {_json_object(
     ("id", 'r."id"', "number"),
     ("article", "%s::text", "text"),
-    ("start", 'r."start"', "number"),
-    ("end", 'r."end"', "number"),
-    ("quote", 'r."quote"', "text"),
-    ("prefix", 'r."prefix"', "text"),
-    ("suffix", 'r."suffix"', "text"),
+    (None, 'r."json_span"', "members"),
     ("tag", 't."key"', "text"),
     ("note", 'r."note"', "text"),
     ("author", 'u."username"', "text"),
@@ -159,8 +194,7 @@ SELECT r."start", r."id", {_json_object(
     ("final_tag", f"""CASE WHEN {_SETTLED} THEN st."key"
       WHEN r."review_status" = '{Annotation.Status.ACCEPTED.value}' THEN t."key" END""", "text"),
     ("settlement", f'CASE WHEN r."settled_claim_version" > 0 THEN {_SETTLEMENT} END', "json"),
-    ("created", _utc("created"), "plain"),
-    ("modified", _utc("modified"), "plain"),
+    (None, 'r."json_stamps"', "members"),
 )}
 FROM (/* page */) r
 JOIN {Tag._meta.db_table} t ON t.id = r."tag_id"
@@ -171,10 +205,8 @@ ORDER BY r."start", r."id"
 """  # noqa: S608 - no input in the text; values are parameters
 
 
-def _json_rows(page, article) -> list[tuple[int, int, str]]:
-    """(start, id, JSON text) of each annotation of `page` (a values_list(*ROW_IDS)
-    query)."""
-    sql, params = page.query.sql_with_params()
+def _json_rows(sql: str, params: list, article) -> list[tuple[int, int, str]]:
+    """(start, id, JSON text) of each annotation of the page that `sql` selects."""
     with connection.cursor() as cursor:
         cursor.execute(
             JSON_SQL.replace("/* page */", sql), [article.slug, article.version, *params]
@@ -199,12 +231,10 @@ class ArticleAnnotationViewSet(ContentLengthLimit, mixins.ListModelMixin, viewse
     filterset_class = filters.AnnotationFilter
     pagination_class = KeysetPagination
 
-    def filter_queryset(self, queryset):
+    def _filtered(self) -> bool:
         # Without a filter in the query the FilterSet would change nothing, after deep
         # copies of its filters and a form to validate: 0.8 ms of a list page.
-        if self.request.query_params.keys().isdisjoint(self.filterset_class.base_filters):
-            return queryset
-        return super().filter_queryset(queryset)
+        return not self.request.query_params.keys().isdisjoint(self.filterset_class.base_filters)
 
     def _article(self) -> Article:
         return get_article(Article.objects.defer("text"), self.kwargs["slug"])
@@ -229,28 +259,45 @@ class ArticleAnnotationViewSet(ContentLengthLimit, mixins.ListModelMixin, viewse
         """Pages in text order (start, then id), `?page_size=` up to 1,000: follow `next`.
         No `count`: each page costs the same however large the article is."""
         article = get_article_fields(slug, ("id", "slug", "version"))
-        queryset = self.filter_queryset(
-            Annotation.objects.filter(article=article).live().with_status()
-        )
-        paginator = self.paginator
+        queryset = None  # nothing filtered
+        if self._filtered():
+            queryset = self.filter_queryset(
+                Annotation.objects.filter(article=article).live().with_status()
+            )
         zone = timezone.get_current_timezone()
         if connection.vendor == "postgresql" and zone.utcoffset(None) == timedelta(0):
-            page = paginator.page_of(
-                queryset.values_list(*ROW_IDS), request, version=article.version
-            )
-            rows = paginator.close(_json_rows(page, article))
-            body = ",".join(row[2] for row in rows)
-            head = json.dumps(
-                {"next": paginator.next_link(rows[-1] if rows else None),
-                 "as_of": paginator.as_of.isoformat()}
-            )  # fmt: skip
-            return HttpResponse(
-                f'{head[:-1]}, "results": [{body}]}}', content_type="application/json"
-            )
+            return self._json_page(request, article, queryset)
+        if queryset is None:
+            queryset = Annotation.objects.filter(article=article).live().with_status()
+        paginator = self.paginator
         page = paginator.page_of(queryset.values_list(*ROW), request, version=article.version)
         rows = paginator.close(list(page))
         data = [annotation_data(row, article.slug, article.version, zone) for row in rows]
         return paginator.get_paginated_response(data, rows[-1] if rows else None)
+
+    def _json_page(self, request, article, queryset) -> HttpResponse:
+        """The page as PostgreSQL writes it (JSON_SQL): read with PAGE_SQL when nothing
+        is filtered (`queryset` None), else with the filtered `queryset`."""
+        paginator = self.paginator
+        if queryset is None:
+            after = paginator.begin(request, version=article.version)
+            sql = PAGE_SQL.replace("/* after */", AFTER_SQL if after else "")
+            params = [article.pk, *((*after, paginator.as_of) if after else ())]
+            params.append(paginator.size + 1)
+        else:
+            page = paginator.page_of(
+                queryset.annotate(**_STORED).values_list(*PAGE, *_STORED),
+                request,
+                version=article.version,
+            )
+            sql, params = page.query.sql_with_params()
+        rows = paginator.close(_json_rows(sql, params, article))
+        body = ",".join(row[2] for row in rows)
+        head = json.dumps(
+            {"next": paginator.next_link(rows[-1] if rows else None),
+             "as_of": paginator.as_of.isoformat()}
+        )  # fmt: skip
+        return HttpResponse(f'{head[:-1]}, "results": [{body}]}}', content_type="application/json")
 
     @extend_schema(
         request=serializers.AnnotationCreateSerializer,

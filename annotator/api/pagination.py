@@ -98,23 +98,33 @@ class KeysetPagination(BasePagination):
         remember what `next` needs. `version` is the article's."""
         return self.close(list(self.page_of(queryset, request, version=version)))
 
+    def begin(self, request, *, version: int) -> tuple[int, int] | None:
+        """Read this page's size and cursor from `request` (400 when malformed, 409 when
+        from before a revision: `version` is the article's) and remember what `next`
+        needs. Returns the (start, id) the page continues after, or None on the first
+        page; `as_of` is then set: later pages leave out rows modified after it."""
+        self.size = self.page_size_of(request)
+        cursor = self.decode_cursor(request)
+        self.request, self.version = request, version
+        if cursor is None:
+            self.as_of = timezone.now()
+            return None
+        start, pk, self.as_of, cursor_version = cursor
+        if cursor_version != version:
+            raise CursorConflict()
+        return start, pk
+
     def page_of(self, queryset, request, *, version: int):
         """`queryset` narrowed to this page plus one row (which says whether there is a
         next page), in (start, id) order; pass the rows read to close()."""
-        size = self.size = self.page_size_of(request)
-        cursor = self.decode_cursor(request)
-        if cursor is None:
-            as_of = timezone.now()
-        else:
-            start, pk, as_of, cursor_version = cursor
-            if cursor_version != version:
-                raise CursorConflict()
+        after = self.begin(request, version=version)
+        if after is not None:
+            start, pk = after
             # start >= s narrows the index range; the OR keeps ties on start in id order.
             queryset = queryset.filter(
                 Q(start__gt=start) | Q(start=start, id__gt=pk), start__gte=start
-            ).exclude(modified__gt=as_of)
-        self.request, self.as_of, self.version = request, as_of, version
-        return queryset.order_by("start", "id")[: size + 1]
+            ).exclude(modified__gt=self.as_of)
+        return queryset.order_by("start", "id")[: self.size + 1]
 
     def close(self, rows: list) -> list:
         """The page's rows (each starting with start and id), without the look-ahead."""
