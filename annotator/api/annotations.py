@@ -231,11 +231,6 @@ class ArticleAnnotationViewSet(ContentLengthLimit, mixins.ListModelMixin, viewse
     filterset_class = filters.AnnotationFilter
     pagination_class = KeysetPagination
 
-    def _filtered(self) -> bool:
-        # Without a filter in the query the FilterSet would change nothing, after deep
-        # copies of its filters and a form to validate: 0.8 ms of a list page.
-        return not self.request.query_params.keys().isdisjoint(self.filterset_class.base_filters)
-
     def _article(self) -> Article:
         return get_article(Article.objects.defer("text"), self.kwargs["slug"])
 
@@ -259,34 +254,38 @@ class ArticleAnnotationViewSet(ContentLengthLimit, mixins.ListModelMixin, viewse
         """Pages in text order (start, then id), `?page_size=` up to 1,000: follow `next`.
         No `count`: each page costs the same however large the article is."""
         article = get_article_fields(slug, ("id", "slug", "version"))
-        queryset = None  # nothing filtered
-        if self._filtered():
-            queryset = self.filter_queryset(
-                Annotation.objects.filter(article=article).live().with_status()
-            )
         zone = timezone.get_current_timezone()
         if connection.vendor == "postgresql" and zone.utcoffset(None) == timedelta(0):
-            return self._json_page(request, article, queryset)
-        if queryset is None:
-            queryset = Annotation.objects.filter(article=article).live().with_status()
+            return self._json_page(request, article)
         paginator = self.paginator
-        page = paginator.page_of(queryset.values_list(*ROW), request, version=article.version)
+        page = paginator.page_of(
+            self._listed(article).values_list(*ROW), request, version=article.version
+        )
         rows = paginator.close(list(page))
         data = [annotation_data(row, article.slug, article.version, zone) for row in rows]
         return paginator.get_paginated_response(data, rows[-1] if rows else None)
 
-    def _json_page(self, request, article, queryset) -> HttpResponse:
+    def _filtered(self) -> bool:
+        return not self.request.query_params.keys().isdisjoint(self.filterset_class.base_filters)
+
+    def _listed(self, article):
+        queryset = Annotation.objects.filter(article=article).live().with_status()
+        # Without a filter in the query the FilterSet would change nothing, after deep
+        # copies of its filters and a form to validate: 0.8 ms of a list page.
+        return self.filter_queryset(queryset) if self._filtered() else queryset
+
+    def _json_page(self, request, article) -> HttpResponse:
         """The page as PostgreSQL writes it (JSON_SQL): read with PAGE_SQL when nothing
-        is filtered (`queryset` None), else with the filtered `queryset`."""
+        is filtered, else through the ORM."""
         paginator = self.paginator
-        if queryset is None:
+        if not self._filtered():
             after = paginator.begin(request, version=article.version)
             sql = PAGE_SQL.replace("/* after */", AFTER_SQL if after else "")
             params = [article.pk, *((*after, paginator.as_of) if after else ())]
             params.append(paginator.size + 1)
         else:
             page = paginator.page_of(
-                queryset.annotate(**_STORED).values_list(*PAGE, *_STORED),
+                self._listed(article).annotate(**_STORED).values_list(*PAGE, *_STORED),
                 request,
                 version=article.version,
             )
