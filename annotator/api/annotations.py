@@ -1,6 +1,7 @@
 """The annotation API: an article's annotations (list and create) and one annotation
 (read, change, delete, restore, history). Changes need If-Match with the ETag from GET."""
 
+import functools
 import json
 from datetime import timedelta
 
@@ -10,10 +11,12 @@ from django.db.models import TextField
 from django.db.models.expressions import RawSQL
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from annotator import services
@@ -136,9 +139,10 @@ def _json_object(*members: tuple[str | None, str, str]) -> str:
 # annotation table alone (PAGE: ids, not names), so its keyset and limit run before any
 # join, and only the page's rows are joined to their tags and people.
 PAGE = (
-    "start", "id", "tag_id", "note", "author_id", "review_status", "anchor",
-    "anchor_revision", "version", "claim_version", "settled_claim_version",
-    "settled_tag_id", "settled_reason", "settled_by_id", "settled_at",
+    "start", "id", "end", "quote", "prefix", "suffix", "tag_id", "note", "author_id",
+    "review_status", "anchor", "anchor_revision", "version", "claim_version",
+    "settled_claim_version", "settled_tag_id", "settled_reason", "settled_by_id",
+    "settled_at", "created", "modified",
 )  # fmt: skip
 _STORED = {
     name: RawSQL(f'"{Annotation._meta.db_table}"."{name}"', (), output_field=TextField())  # noqa: S611 - model names only
@@ -151,7 +155,8 @@ _STATUS, _VERDICT = Annotation.Status, Review.Verdict
 # in effect (the list's tests hold the two equal); a filtered list builds its page with
 # the ORM (PAGE and _STORED). The keyset is KeysetPagination.page_of()'s.
 PAGE_SQL = f"""
-SELECT a."start", a."id", a."json_span", a."tag_id", a."note", a."author_id",
+SELECT a."start", a."id", a."end", a."quote", a."prefix", a."suffix", a."json_span",
+  a."tag_id", a."note", a."author_id",
   CASE WHEN a."settled_claim_version" = a."claim_version" THEN '{_STATUS.SETTLED.value}'
     ELSE COALESCE((
       SELECT MAX(CASE WHEN v."verdict" = '{_VERDICT.DISAGREE.value}'
@@ -162,7 +167,7 @@ SELECT a."start", a."id", a."json_span", a."tag_id", a."note", a."author_id",
   END AS "review_status",
   a."anchor", a."anchor_revision", a."version", a."claim_version",
   a."settled_claim_version", a."settled_tag_id", a."settled_reason", a."settled_by_id",
-  a."settled_at", a."json_stamps"
+  a."settled_at", a."created", a."modified", a."json_stamps"
 FROM {Annotation._meta.db_table} a
 WHERE a."article_id" = %s AND a."deleted_at" IS NULL /* after */
 ORDER BY a."start", a."id"
@@ -178,24 +183,61 @@ _SETTLEMENT = _json_object(
     ("claim_version", 'r."settled_claim_version"', "number"),
     ("current", _SETTLED, "bool"),
 )
-JSON_SQL = f"""
-SELECT r."start", r."id", {_json_object(
-    ("id", 'r."id"', "number"),
-    ("article", "%s::text", "text"),
-    (None, 'r."json_span"', "members"),
-    ("tag", 't."key"', "text"),
-    ("note", 'r."note"', "text"),
-    ("author", 'u."username"', "text"),
-    ("status", 'r."review_status"', "plain"),
-    ("anchor", 'r."anchor"', "plain"),
-    ("revision", 'COALESCE(r."anchor_revision", %s)', "number"),
-    ("version", 'r."version"', "number"),
-    ("claim_version", 'r."claim_version"', "number"),
-    ("final_tag", f"""CASE WHEN {_SETTLED} THEN st."key"
-      WHEN r."review_status" = '{Annotation.Status.ACCEPTED.value}' THEN t."key" END""", "text"),
-    ("settlement", f'CASE WHEN r."settled_claim_version" > 0 THEN {_SETTLEMENT} END', "json"),
-    (None, 'r."json_stamps"', "members"),
-)}
+# Each field of a listed annotation as SQL over the page's row (r), its tag (t), author
+# (u), settled tag (st) and who settled it (sb), in AnnotationSerializer's order; the
+# two %s are the article's slug and version.
+FIELDS = {
+    "id": ('r."id"', "number"),
+    "article": ("%s::text", "text"),
+    "start": ('r."start"', "number"),
+    "end": ('r."end"', "number"),
+    "quote": ('r."quote"', "text"),
+    "prefix": ('r."prefix"', "text"),
+    "suffix": ('r."suffix"', "text"),
+    "tag": ('t."key"', "text"),
+    "note": ('r."note"', "text"),
+    "author": ('u."username"', "text"),
+    "status": ('r."review_status"', "plain"),
+    "anchor": ('r."anchor"', "plain"),
+    "revision": ('COALESCE(r."anchor_revision", %s)', "number"),
+    "version": ('r."version"', "number"),
+    "claim_version": ('r."claim_version"', "number"),
+    "final_tag": (
+        f"""CASE WHEN {_SETTLED} THEN st."key"
+        WHEN r."review_status" = '{Annotation.Status.ACCEPTED.value}' THEN t."key" END""",
+        "text",
+    ),
+    "settlement": (f'CASE WHEN r."settled_claim_version" > 0 THEN {_SETTLEMENT} END', "json"),
+    "created": (_utc("created"), "plain"),
+    "modified": (_utc("modified"), "plain"),
+}
+# Runs of fields kept written out with each annotation (migration 0024), used whenever a
+# listing asks for the whole run (every listing that does not choose its fields).
+STORED_RUNS = {
+    ("start", "end", "quote", "prefix", "suffix"): 'r."json_span"',
+    ("created", "modified"): 'r."json_stamps"',
+}
+
+
+@functools.cache
+def json_sql(fields: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    """SQL writing the JSON of each annotation of a page (put the page's SQL in place of
+    `/* page */`) with `fields` (in FIELDS order), and which of "article" and
+    "revision" its parameters are, in order (the page's own follow)."""
+    members, params, index = [], [], 0
+    while index < len(fields):
+        run = next((run for run in STORED_RUNS if fields[index:index + len(run)] == run), None)
+        if run:
+            members.append((None, STORED_RUNS[run], "members"))
+            index += len(run)
+            continue
+        name = fields[index]
+        sql, kind = FIELDS[name]
+        params += [name] * sql.count("%s")
+        members.append((name, sql, kind))
+        index += 1
+    sql = f"""
+SELECT r."start", r."id", {_json_object(*members)}
 FROM (/* page */) r
 JOIN {Tag._meta.db_table} t ON t.id = r."tag_id"
 JOIN {get_user_model()._meta.db_table} u ON u.id = r."author_id"
@@ -203,13 +245,17 @@ LEFT JOIN {Tag._meta.db_table} st ON st.id = r."settled_tag_id"
 LEFT JOIN {get_user_model()._meta.db_table} sb ON sb.id = r."settled_by_id"
 ORDER BY r."start", r."id"
 """  # noqa: S608 - no input in the text; values are parameters
+    return sql, tuple(params)
 
 
-def _json_rows(sql: str, params: list, article) -> list[tuple[int, int, str]]:
-    """(start, id, JSON text) of each annotation of the page that `sql` selects."""
+def _json_rows(page_sql: str, params: list, article, fields) -> list[tuple[int, int, str]]:
+    """(start, id, JSON text of `fields`) of each annotation of the page `page_sql`
+    selects."""
+    sql, names = json_sql(fields)
+    values = {"article": article.slug, "revision": article.version}
     with connection.cursor() as cursor:
         cursor.execute(
-            JSON_SQL.replace("/* page */", sql), [article.slug, article.version, *params]
+            sql.replace("/* page */", page_sql), [*(values[name] for name in names), *params]
         )
         return cursor.fetchall()
 
@@ -240,6 +286,15 @@ class ArticleAnnotationViewSet(ContentLengthLimit, mixins.ListModelMixin, viewse
         return _annotations().filter(article=self._article()).live().defer("article__text")
 
     @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "fields",
+                str,
+                description="Only these fields of each annotation, comma-separated (e.g. "
+                "`id,start,end,tag`): a lighter page for a client that needs no more. "
+                "Default: every field.",
+            )
+        ],
         responses={
             200: serializers.AnnotationSerializer(many=True),
             **errors(400, 401, 404),
@@ -254,16 +309,35 @@ class ArticleAnnotationViewSet(ContentLengthLimit, mixins.ListModelMixin, viewse
         """Pages in text order (start, then id), `?page_size=` up to 1,000: follow `next`.
         No `count`: each page costs the same however large the article is."""
         article = get_article_fields(slug, ("id", "slug", "version"))
+        fields = self._fields()
         zone = timezone.get_current_timezone()
         if connection.vendor == "postgresql" and zone.utcoffset(None) == timedelta(0):
-            return self._json_page(request, article)
+            return self._json_page(request, article, fields)
         paginator = self.paginator
         page = paginator.page_of(
             self._listed(article).values_list(*ROW), request, version=article.version
         )
         rows = paginator.close(list(page))
         data = [annotation_data(row, article.slug, article.version, zone) for row in rows]
+        if len(fields) < len(FIELDS):
+            data = [{name: each[name] for name in fields} for each in data]
         return paginator.get_paginated_response(data, rows[-1] if rows else None)
+
+    def _fields(self) -> tuple[str, ...]:
+        """The fields `?fields=` asks for, in FIELDS order; all of them by default."""
+        raw = self.request.query_params.get("fields", "")
+        wanted = {name.strip() for name in raw.split(",")} - {""}
+        if not wanted:
+            return tuple(FIELDS)
+        if unknown := wanted - FIELDS.keys():
+            raise ValidationError(
+                {
+                    "fields": _("There is no field %(unknown)s; the fields are %(known)s.")
+                    % {"unknown": ", ".join(sorted(unknown)), "known": ", ".join(FIELDS)}
+                },
+                code="fields",
+            )
+        return tuple(name for name in FIELDS if name in wanted)
 
     def _filtered(self) -> bool:
         return not self.request.query_params.keys().isdisjoint(self.filterset_class.base_filters)
@@ -274,8 +348,8 @@ class ArticleAnnotationViewSet(ContentLengthLimit, mixins.ListModelMixin, viewse
         # copies of its filters and a form to validate: 0.8 ms of a list page.
         return self.filter_queryset(queryset) if self._filtered() else queryset
 
-    def _json_page(self, request, article) -> HttpResponse:
-        """The page as PostgreSQL writes it (JSON_SQL): read with PAGE_SQL when nothing
+    def _json_page(self, request, article, fields) -> HttpResponse:
+        """The page as PostgreSQL writes it (json_sql): read with PAGE_SQL when nothing
         is filtered, else through the ORM."""
         paginator = self.paginator
         if not self._filtered():
@@ -290,7 +364,7 @@ class ArticleAnnotationViewSet(ContentLengthLimit, mixins.ListModelMixin, viewse
                 version=article.version,
             )
             sql, params = page.query.sql_with_params()
-        rows = paginator.close(_json_rows(sql, params, article))
+        rows = paginator.close(_json_rows(sql, params, article, fields))
         body = ",".join(row[2] for row in rows)
         head = json.dumps(
             {"next": paginator.next_link(rows[-1] if rows else None),

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from annotator import formats, services
-from annotator.api.annotations import ROW, annotation_data
+from annotator.api.annotations import FIELDS, ROW, annotation_data
 from annotator.api.serializers import AnnotationSerializer
 from annotator.formats import records
 from annotator.models import Annotation
@@ -128,6 +128,42 @@ def test_the_list_says_what_the_serializer_says_after_every_kind_of_write(
     assert expected[respanned.pk]["note"] == "first"
     assert expected[kept.pk]["created"] == "2025-06-07T08:09:10.123000Z"
     assert {a["id"]: a for a in _list(api, article)["results"]} == expected
+
+
+def test_the_listed_fields_are_the_serializers_and_a_client_may_ask_for_fewer(
+    api, article, alice, bob, carol
+):
+    """?fields= keeps only the named fields, in the serializer's order, on every page;
+    whichever fields are asked for (the stored runs of the span and dates whole, in
+    part, or not at all), each says what the whole listing says."""
+    factories.make_curator(carol)
+    made = factories.annotate_many(article, alice, 5)
+    services.review_set(annotation=made[0], reviewer=bob, verdict="disagree")
+    services.annotation_settle(annotation=made[0], actor=carol, tag="opinion", reason="Read.")
+    assert tuple(FIELDS) == tuple(AnnotationSerializer.Meta.fields)
+    whole = _list(api, article)["results"]  # in (start, id) order, as every page is
+    for fields in (
+        ["id", "start", "end", "tag"],
+        ["quote", "end", "start", "prefix", "suffix", "modified"],
+        ["settlement", "final_tag", "status", "article", "revision", "created"],
+        [" note ", "author", "", "anchor", "version", "claim_version"],
+    ):
+        wanted = [name for name in FIELDS if name in {f.strip() for f in fields}]
+        page = _list(api, article, f"?fields={','.join(fields)}&page_size=2")
+        seen = page["results"]
+        while page["next"]:
+            page = api.get(page["next"]).json()
+            seen += page["results"]
+        assert [list(each) for each in seen] == [wanted] * 5
+        assert seen == [{name: each[name] for name in wanted} for each in whole]
+
+
+def test_an_unknown_field_is_a_400_that_names_it(api, article):
+    response = api.get(f"/api/articles/{article.slug}/annotations/?fields=id,colour,start")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "fields"
+    assert "There is no field colour; the fields are id, article, start" in body["detail"]
 
 
 def test_pages_follow_start_then_id_without_a_count(api, article, alice, bob):
